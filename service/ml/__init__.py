@@ -1,0 +1,1 @@
+"""Loading, verifying and running the trained classifiers; training and evaluation live beside them."""
