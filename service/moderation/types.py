@@ -98,7 +98,9 @@ class CommentHistory(Protocol):
         """Comments by this author id or IP on this site within the window."""
         ...
 
-    def recent_fingerprints(self, window_seconds: int, limit: int) -> Sequence[tuple[int, str | None, str | None]]:
+    def recent_fingerprints(
+        self, window_seconds: int, limit: int
+    ) -> Sequence[tuple[int, str | None, str | None]]:
         """(simhash fingerprint, author id, thread id) of this site's recent comments, newest first."""
         ...
 

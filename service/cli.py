@@ -1,0 +1,278 @@
+"""The `moderation` command: serve, database, sites, keys, policy, offline scoring, labels, models."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from service.config import REPO_ROOT
+
+
+def _app(**overrides: Any) -> Any:
+    from service.app import create_app
+
+    return create_app({"LOG_JSON": False, **overrides})
+
+
+def _service(**overrides: Any) -> Any:
+    return _app(**overrides).extensions["moderation"]
+
+
+def _fail(error: Exception) -> None:
+    from service.errors import ModerationError
+
+    if isinstance(error, ModerationError):
+        raise click.ClickException(error.detail) from error
+    raise error
+
+
+@click.group()
+def main() -> None:
+    """Self-hosted comment moderation."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--no-migrate", is_flag=True, help="do not bring the database schema up to date first")
+def serve(host: str, port: int, workers: int, no_migrate: bool) -> None:
+    """Serve the API with gunicorn (models load once, before the workers fork)."""
+    from service.serving import run_gunicorn
+
+    if not no_migrate:
+        _upgrade()
+    run_gunicorn(host=host, port=port, workers=workers)
+
+
+def _upgrade() -> None:
+    from service.store.db import upgrade
+
+    app = _app(LOAD_MODELS=False)
+    upgrade(app.config["DATABASE_URL"])
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema (Alembic) to the newest revision."""
+    _upgrade()
+    click.echo("database is up to date")
+
+
+@main.group()
+def sites() -> None:
+    """Sites (tenants)."""
+
+
+@sites.command("create")
+@click.argument("name")
+@click.option("--callback-url", default=None, help="where verdicts and decisions are POSTed")
+def sites_create(name: str, callback_url: str | None) -> None:
+    """Create a site; prints its webhook signing secret on the last line."""
+    try:
+        site, secret = _service(LOAD_MODELS=False).accounts.create_site(name, callback_url)
+    except Exception as error:
+        _fail(error)
+        return
+    click.echo(f"created site {site.name}" + (f" (callbacks to {callback_url})" if callback_url else ""))
+    click.echo("webhook signing secret (shown once):")
+    click.echo(secret)
+
+
+@sites.command("set-callback")
+@click.argument("name")
+@click.argument("url", required=False)
+def sites_set_callback(name: str, url: str | None) -> None:
+    """Set (or, without URL, clear) a site's callback URL."""
+    try:
+        _service(LOAD_MODELS=False).accounts.set_callback(name, url)
+    except Exception as error:
+        _fail(error)
+    click.echo(f"callback for {name}: {url or 'none'}")
+
+
+@sites.command("rotate-secret")
+@click.argument("name")
+@click.option(
+    "--grace", default=86400, show_default=True, type=int, help="seconds the old secret stays valid"
+)
+def sites_rotate_secret(name: str, grace: int) -> None:
+    """Issue a new signing secret; the old one keeps working for --grace seconds. Prints it on the last line."""
+    try:
+        secret = _service(LOAD_MODELS=False).accounts.rotate_secret(name, grace)
+    except Exception as error:
+        _fail(error)
+        return
+    click.echo(f"new signing secret for {name}; the previous one expires in {grace} s:")
+    click.echo(secret)
+
+
+@main.group()
+def keys() -> None:
+    """API keys."""
+
+
+@keys.command("create")
+@click.option("--site", "site_name", required=True)
+@click.option("--role", type=click.Choice(["ingest", "moderator", "admin"]), required=True)
+def keys_create(site_name: str, role: str) -> None:
+    """Create an API key; prints the raw key on the last line (only its hash is stored)."""
+    try:
+        raw = _service(LOAD_MODELS=False).accounts.create_key(site_name, role)
+    except Exception as error:
+        _fail(error)
+        return
+    click.echo(f"created {role} key for {site_name} (shown once):")
+    click.echo(raw)
+
+
+@keys.command("list")
+@click.option("--site", "site_name", required=True)
+def keys_list(site_name: str) -> None:
+    """List a site's keys by prefix and role."""
+    try:
+        rows = _service(LOAD_MODELS=False).accounts.list_keys(site_name)
+    except Exception as error:
+        _fail(error)
+        return
+    for key in rows:
+        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        click.echo(f"{key.prefix}…  {key.role:<9}  created {key.created_at:%Y-%m-%d}  {state}")
+
+
+@keys.command("revoke")
+@click.argument("prefix")
+def keys_revoke(prefix: str) -> None:
+    """Revoke a key by the prefix `keys list` shows."""
+    try:
+        _service(LOAD_MODELS=False).accounts.revoke_key(prefix)
+    except Exception as error:
+        _fail(error)
+    click.echo(f"revoked {prefix}")
+
+
+@main.group()
+def policy() -> None:
+    """Per-site moderation policy."""
+
+
+@policy.command("show")
+@click.option("--site", "site_name", required=True)
+def policy_show(site_name: str) -> None:
+    """Print a site's policy as JSON."""
+    try:
+        site = _service(LOAD_MODELS=False).accounts.get_site(site_name)
+    except Exception as error:
+        _fail(error)
+        return
+    click.echo(
+        json.dumps({"policy_version": f"{site.name}@{site.policy_revision}", "policy": site.policy}, indent=2)
+    )
+
+
+@policy.command("set")
+@click.option("--site", "site_name", required=True)
+@click.argument("document", type=click.File("r"))
+def policy_set(site_name: str, document: Any) -> None:
+    """Merge a JSON policy document (file or - for stdin) into a site's policy."""
+    try:
+        changes = json.load(document)
+        site = _service(LOAD_MODELS=False).update_policy(site_name, changes, actor="cli")
+    except json.JSONDecodeError as error:
+        raise click.ClickException(f"not valid JSON: {error}") from error
+    except Exception as error:
+        _fail(error)
+        return
+    click.echo(f"policy is now {site.name}@{site.policy_revision}")
+
+
+@main.command()
+@click.option("--input", "input_path", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--site", "site_name", default=None, help="use this site's policy (default: built-in policy)")
+@click.option("--batch-size", default=64, show_default=True, type=int)
+def score(input_path: str, output_path: str, site_name: str | None, batch_size: int) -> None:
+    """Score a JSONL file offline through the full pipeline, storing nothing."""
+    from service.offline import score_file
+
+    try:
+        count = score_file(_service(), Path(input_path), Path(output_path), site_name, batch_size)
+    except Exception as error:
+        _fail(error)
+        return
+    click.echo(f"scored {count} comments into {output_path}", err=True)
+
+
+@main.group()
+def labels() -> None:
+    """Human labels collected for retraining."""
+
+
+@labels.command("export")
+@click.option("--site", "site_name", default=None)
+@click.option("--output", type=click.File("w"), default="-")
+def labels_export(site_name: str | None, output: Any) -> None:
+    """Write every moderator and Akismet label as JSON lines."""
+    for row in _service(LOAD_MODELS=False).export_labels(site_name):
+        output.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@main.command()
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False),
+    default=str(REPO_ROOT.parent / "shared" / "datasets"),
+    show_default=True,
+)
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), default=str(REPO_ROOT / "models"), show_default=True
+)
+@click.option("--seed", default=0, show_default=True, type=int)
+def train(data_dir: str, out_dir: str, seed: int) -> None:
+    """Fit the models on the labelled data sets and write the artifacts and model card."""
+    from service.ml import train as training
+
+    training.train(Path(data_dir), Path(out_dir), seed=seed)
+
+
+@main.command()
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False),
+    default=str(REPO_ROOT.parent / "shared" / "datasets"),
+    show_default=True,
+)
+@click.option(
+    "--models",
+    "model_dir",
+    type=click.Path(file_okay=False),
+    default=str(REPO_ROOT / "models"),
+    show_default=True,
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False),
+    default=str(REPO_ROOT / "reports"),
+    show_default=True,
+)
+def evaluate(data_dir: str, model_dir: str, report_dir: str) -> None:
+    """Score every eval-only set and write a Markdown report with plots."""
+    from service.ml import evaluate as evaluation
+
+    evaluation.evaluate(Path(model_dir), Path(data_dir), Path(report_dir))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""Queries on comments: idempotent insert, the review queue with keyset cursors, decisions, history."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from service.errors import ValidationFailed
+from service.moderation.documents import reasons_document
+from service.moderation.types import STATUS_FOR_DECISION, Comment, Verdict
+from service.store.db import Database
+from service.store.tables import AuditEntry, CommentRow, DecisionRow
+
+
+def encode_cursor(values: list[Any]) -> str:
+    """An opaque cursor for keyset pagination."""
+    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    """Read a cursor back, or raise a 422 naming the parameter."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeError) as error:
+        raise ValidationFailed(
+            "the cursor is not one this server issued", errors={"cursor": ["invalid"]}
+        ) from error
+    if not isinstance(values, list) or len(values) != size:
+        raise ValidationFailed("the cursor is not one this server issued", errors={"cursor": ["invalid"]})
+    return values
+
+
+def new_comment_row(
+    site_id: int, comment: Comment, verdict: Verdict, fingerprint: int | None, source: str, now: datetime
+) -> CommentRow:
+    """Build the row for a freshly moderated comment."""
+    flagged = sorted({reason.category for reason in verdict.reasons if reason.action in ("review", "reject")})
+    return CommentRow(
+        site_id=site_id,
+        external_id=comment.id,
+        text=comment.text,
+        author_id=comment.author.id,
+        author_name=comment.author.name,
+        author_email=comment.author.email,
+        author_ip=comment.author.ip,
+        author_user_agent=comment.author.user_agent,
+        thread_id=comment.thread.id,
+        thread_url=comment.thread.url,
+        thread_title=comment.thread.title,
+        parent_id=comment.parent_id,
+        created_at=comment.created_at,
+        received_at=now,
+        decision=verdict.decision,
+        shadow_decision=verdict.shadow_decision,
+        status=STATUS_FOR_DECISION[verdict.decision],
+        scores={k: round(v, 6) for k, v in verdict.scores.items()},
+        reasons=reasons_document(verdict),
+        max_score=max(verdict.scores.values(), default=0.0),
+        model_version=verdict.model_version,
+        policy_version=verdict.policy_version,
+        fingerprint=fingerprint,
+        source=source,
+        flagged="," + ",".join(flagged) + ",",
+    )
+
+
+def find_comment(session: Session, site_id: int, external_id: str) -> CommentRow | None:
+    """The stored comment with this id on this site, if any."""
+    return session.scalar(
+        select(CommentRow).where(CommentRow.site_id == site_id, CommentRow.external_id == external_id)
+    )
+
+
+def decision_history(session: Session, comment_pk: int) -> list[DecisionRow]:
+    """A comment's moderator decisions, oldest first."""
+    return list(
+        session.scalars(
+            select(DecisionRow).where(DecisionRow.comment_id == comment_pk).order_by(DecisionRow.id)
+        )
+    )
+
+
+def queue_page(
+    session: Session,
+    site_id: int,
+    *,
+    category: str | None,
+    order: str,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[CommentRow], str | None]:
+    """One page of pending comments, oldest first or highest score first, with the next cursor."""
+    query: Select[CommentRow] = select(CommentRow).where(
+        CommentRow.site_id == site_id, CommentRow.status == "pending"
+    )
+    if category:
+        query = query.where(CommentRow.flagged.contains(f",{category},"))
+    if order == "score":
+        if cursor:
+            score, pk = decode_cursor(cursor, 2)
+            query = query.where(
+                or_(CommentRow.max_score < score, and_(CommentRow.max_score == score, CommentRow.id > pk))
+            )
+        query = query.order_by(CommentRow.max_score.desc(), CommentRow.id.asc())
+    else:
+        if cursor:
+            (pk,) = decode_cursor(cursor, 1)
+            query = query.where(CommentRow.id > pk)
+        # Ids grow with arrival, so id order is arrival order and keeps the cursor to one indexed column.
+        query = query.order_by(CommentRow.id.asc())
+    rows = list(session.scalars(query.limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor([last.max_score, last.id] if order == "score" else [last.id])
+    return rows, next_cursor
+
+
+def set_status(session: Session, row: CommentRow, expected: str, status: str, now: datetime) -> bool:
+    """Compare-and-set a comment's status, so two moderators cannot both decide the same comment."""
+    result = session.execute(
+        update(CommentRow)
+        .where(CommentRow.id == row.id, CommentRow.status == expected)
+        .values(status=status, decided_at=now, claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def audit_page(
+    session: Session, site_id: int, limit: int, cursor: str | None
+) -> tuple[list[AuditEntry], str | None]:
+    """The audit log, newest first."""
+    query = select(AuditEntry).where(AuditEntry.site_id == site_id)
+    if cursor:
+        (pk,) = decode_cursor(cursor, 1)
+        query = query.where(AuditEntry.id < pk)
+    rows = list(session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor([rows[-1].id])
+    return rows, next_cursor
+
+
+class StoreHistory:
+    """CommentHistory backed by the store: what stateful rules may ask about a site's recent comments."""
+
+    def __init__(self, db: Database, site_id: int, now: datetime) -> None:
+        self.db = db
+        self.site_id = site_id
+        self.now = now
+
+    def count_recent_by_author(self, author_id: str | None, ip: str | None, window_seconds: int) -> int:
+        """Comments by this author id or IP within the window, on the store's clock."""
+        matchers = []
+        if author_id:
+            matchers.append(CommentRow.author_id == author_id)
+        if ip:
+            matchers.append(CommentRow.author_ip == ip)
+        if not matchers:
+            return 0
+        since = self.now - timedelta(seconds=window_seconds)
+        with self.db.read() as session:
+            return int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(CommentRow)
+                    .where(
+                        CommentRow.site_id == self.site_id, CommentRow.received_at >= since, or_(*matchers)
+                    )
+                )
+                or 0
+            )
+
+    def recent_fingerprints(
+        self, window_seconds: int, limit: int
+    ) -> Sequence[tuple[int, str | None, str | None]]:
+        """Fingerprints, author ids and thread ids of the site's recent comments, newest first."""
+        since = self.now - timedelta(seconds=window_seconds)
+        with self.db.read() as session:
+            rows = session.execute(
+                select(CommentRow.fingerprint, CommentRow.author_id, CommentRow.thread_id)
+                .where(
+                    CommentRow.site_id == self.site_id,
+                    CommentRow.received_at >= since,
+                    CommentRow.fingerprint.is_not(None),
+                )
+                .order_by(CommentRow.received_at.desc())
+                .limit(limit)
+            ).all()
+        return [(int(fp or 0), author, thread) for fp, author, thread in rows]
+
+    def author_comment_count(self, author_id: str) -> int:
+        """How many comments this author has posted on the site before."""
+        with self.db.read() as session:
+            return int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(CommentRow)
+                    .where(CommentRow.site_id == self.site_id, CommentRow.author_id == author_id)
+                )
+                or 0
+            )
