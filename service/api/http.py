@@ -75,10 +75,25 @@ class StrictParser(FlaskParser):
         return read_json_object(req)
 
 
+def _check_url_strings() -> None:
+    """Refuse NUL and unpaired surrogates in path segments and query values before any view runs.
+
+    They would otherwise reach the database as a bound parameter, which PostgreSQL refuses (a 500).
+    """
+    for name, value in (request.view_args or {}).items():
+        _check_strings(value, name)
+    for name, value in request.args.items(multi=True):
+        _check_strings(value, name)
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest Blueprint that reads JSON strictly."""
+    """flask-smorest Blueprint that reads JSON strictly and refuses unstorable strings in URLs."""
 
     ARGUMENTS_PARSER = StrictParser()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.before_request(_check_url_strings)
 
 
 def moderation() -> ModerationService:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,9 +33,18 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
         raise ValidationFailed(
             "the cursor is not one this server issued", errors={"cursor": ["invalid"]}
         ) from error
-    if not isinstance(values, list) or len(values) != size:
+    if not isinstance(values, list) or len(values) != size or not all(map(_cursor_value_ok, values)):
+        raise ValidationFailed("the cursor is not one this server issued", errors={"cursor": ["invalid"]})
+    if not isinstance(values[-1], int):  # the last value is always a row id
         raise ValidationFailed("the cursor is not one this server issued", errors={"cursor": ["invalid"]})
     return values
+
+
+def _cursor_value_ok(value: Any) -> bool:
+    """Cursor values are finite numbers a 64-bit column can hold; anything else would reach SQL as a 500."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and -(2**63) <= value < 2**63
 
 
 def new_comment_row(
