@@ -274,5 +274,108 @@ def evaluate(data_dir: str, model_dir: str, report_dir: str) -> None:
     evaluation.evaluate(Path(model_dir), Path(data_dir), Path(report_dir))
 
 
+@main.command()
+@click.option("--once", is_flag=True, help="deliver what is due now, then exit")
+@click.option(
+    "--poll", default=None, type=float, help="seconds between polls when idle (OUTBOX_POLL_INTERVAL)"
+)
+def worker(once: bool, poll: float | None) -> None:
+    """Deliver callbacks from the outbox as its own process until SIGTERM/SIGINT (finishes the event in flight)."""
+    import dataclasses
+    import signal
+    import threading
+
+    from service.delivery.worker import Deliverer, DeliverySettings
+
+    app = _app(LOAD_MODELS=False)
+    settings = DeliverySettings.from_config(app.config)
+    if poll is not None:
+        settings = dataclasses.replace(settings, poll_interval=poll)
+    deliverer = Deliverer(app.extensions["moderation"].db, settings)
+    if once:
+        total = 0
+        while claimed := deliverer.run_once():
+            total += claimed
+        click.echo(f"attempted {total} deliveries")
+        return
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: Any) -> None:
+        click.echo(f"received signal {signum}, stopping after the event in flight", err=True)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo("delivering callbacks; stop with SIGTERM", err=True)
+    deliverer.run(stop)
+    app.extensions["moderation"].db.dispose()
+    click.echo("worker stopped", err=True)
+
+
+@main.group()
+def outbox() -> None:
+    """The callback outbox."""
+
+
+@outbox.command("list")
+@click.option("--site", "site_name", required=True)
+@click.option("--status", type=click.Choice(["pending", "delivered", "dead"]), default=None)
+@click.option("--limit", default=50, show_default=True, type=int)
+def outbox_list(site_name: str, status: str | None, limit: int) -> None:
+    """List a site's callback events, newest first."""
+    from service.delivery import outbox as events
+
+    try:
+        service = _service(LOAD_MODELS=False)
+        site = service.accounts.get_site(site_name)
+        page = events.list_events(service.db, site.id, status=status, limit=limit, cursor=None)
+    except Exception as error:
+        _fail(error)
+        return
+    for item in page["items"]:
+        error = f"  {item['last_error']}" if item["last_error"] else ""
+        click.echo(
+            f"{item['id']:>8}  {item['type']:<18} {item['status']:<9} attempts={item['attempts']}"
+            f"  comment={item['comment_id']}{error}"
+        )
+
+
+@outbox.command("redeliver")
+@click.option("--site", "site_name", required=True)
+@click.argument("event_id", type=int)
+def outbox_redeliver(site_name: str, event_id: int) -> None:
+    """Queue an event again (e.g. a dead one) with a fresh attempt budget."""
+    from service.delivery import outbox as events
+
+    try:
+        service = _service(LOAD_MODELS=False)
+        site = service.accounts.get_site(site_name)
+        events.redeliver(service.db, site.id, event_id, actor="cli")
+    except Exception as error:
+        _fail(error)
+        return
+    click.echo(f"event {event_id} queued for delivery")
+
+
+@sites.command("set-secret")
+@click.argument("name")
+@click.option(
+    "--grace", default=86400, show_default=True, type=int, help="seconds the old secret stays valid"
+)
+@click.option(
+    "--secret", prompt=True, hide_input=True, help="the secret to use (e.g. Coral's signing secret)"
+)
+def sites_set_secret(name: str, grace: int, secret: str) -> None:
+    """Adopt a secret issued elsewhere (Coral's phase signing secret) as the site's newest signing secret."""
+    if len(secret) < 16 or len(secret) > 128:
+        raise click.ClickException("a signing secret must be 16 to 128 characters")
+    try:
+        _service(LOAD_MODELS=False).accounts.rotate_secret(name, grace, new_secret=secret)
+    except Exception as error:
+        _fail(error)
+        return
+    click.echo(f"signing secret for {name} replaced; the previous one expires in {grace} s")
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -37,6 +37,7 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "keepalive": 5,
         "accesslog": "-",
         "post_fork": _post_fork,
+        "worker_exit": _worker_exit,
     }
 
 
@@ -45,6 +46,18 @@ def _post_fork(server: Any, worker: Any) -> None:
     app = worker.app.callable
     if app is not None:
         app.extensions["moderation"].db.dispose()
+        # Each worker delivers callbacks in a background thread; row leases keep several deliverers safe.
+        from service.delivery.worker import start_in_process
+
+        start_in_process(app)
+
+
+def _worker_exit(server: Any, worker: Any) -> None:
+    """Let the delivery thread finish the event in flight and hand back its other leases."""
+    app = worker.app.callable
+    handle = app.extensions.get("delivery") if app is not None else None
+    if handle is not None:
+        handle.stop(timeout=10)
 
 
 def run_gunicorn(host: str, port: int, workers: int) -> None:
