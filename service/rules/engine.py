@@ -1,39 +1,20 @@
-"""PLACEHOLDER CONTRACT for the rule layer (to be completed by the rules work).
+"""The rule layer's entry points: check_rules() composes the civility, spam, link and stateful rules.
 
-`check_rules` returns rule reasons (source="rule", with `action` set to the rule's default action);
-the policy may override the action per rule code.
+`check_rules` returns rule reasons (source="rule") with spans into the original text and `action` set to
+the rule's default action, lowered to "review" where a civility hit sits in quoted or reported speech or
+the wording is too weak to reject on its own; the policy may override the action per rule code.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
-
-from service.moderation.types import Comment, CommentHistory, Decision, Reason
+from service.moderation.types import Comment, CommentHistory, Reason
+from service.rules import civility, links, spam, stateful
+from service.rules.catalogue import RULES, RuleInfo
+from service.rules.settings import RuleSettings
+from service.rules.simhash import simhash, to_signed
 from service.text.normaliser import NormalisedText
 
-
-@dataclass(frozen=True)
-class RuleInfo:
-    """What a rule code means: its category, default action and message."""
-
-    category: str
-    action: Decision
-    message: str
-
-
-RULES: dict[str, RuleInfo] = {}
-
-
-@dataclass(frozen=True)
-class RuleSettings:
-    """Per-site knobs of the rule layer; every field has a sensible default."""
-
-    banned_terms: tuple[str, ...] = ()
-    suspect_terms: tuple[str, ...] = ()
-    allowed_domains: tuple[str, ...] = ()
-    blocked_domains: tuple[str, ...] = ()
-    extra: dict[str, object] = field(default_factory=dict)
+__all__ = ["RULES", "RuleInfo", "RuleSettings", "check_rules", "fingerprint"]
 
 
 def check_rules(
@@ -43,10 +24,24 @@ def check_rules(
     history: CommentHistory | None = None,
 ) -> list[Reason]:
     """Run every rule over one comment; stateful rules run only when `history` is given."""
-    return []
+    reasons: list[Reason] = []
+    if norm.text:
+        reasons += civility.check_terms(norm, settings)
+        reasons += civility.check_threats(norm)
+        reasons += civility.check_self_harm(norm)
+        reasons += civility.check_insults(norm, settings)
+        reasons += civility.check_dehumanising(norm)
+        reasons += civility.check_shouting(norm, settings)
+        reasons += civility.check_flooding(norm, settings)
+    found = links.find_links(norm)
+    reasons += links.check_links(norm, settings, found)
+    reasons += spam.check_spam(norm, settings)
+    if history is not None:
+        counted = [link for link in found if not links.domain_in(link.host, settings.allowed_domains)]
+        reasons += stateful.check_stateful(comment, norm, settings, history, fingerprint(norm), bool(counted))
+    return reasons
 
 
 def fingerprint(norm: NormalisedText) -> int:
     """A 64-bit signed near-duplicate fingerprint of the canonical text (SimHash)."""
-    digest = hashlib.blake2b(norm.text.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    return to_signed(simhash(norm.text))

@@ -1,0 +1,343 @@
+"""Civility rules: listed terms, threats, self-harm incitement, targeted insults, shouting and flooding."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from service.moderation.types import Reason, Span
+from service.rules.catalogue import reason
+from service.rules.settings import RuleSettings
+from service.rules.wordlists import (
+    TermHit,
+    TermMatcher,
+    canonical_term,
+    default_matcher,
+    load_seed,
+    site_matcher,
+)
+from service.text.normaliser import NormalisedText
+
+# --- listed terms ---------------------------------------------------------------------------------------------
+
+
+def check_terms(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
+    """Banned terms reject, suspect terms hold; a masked banned term ("n****r") only holds, since
+    people who censor a slur themselves are usually quoting or reporting it."""
+    banned: list[TermHit] = []
+    suspect: list[TermHit] = []
+    for name, site_terms, bucket in (
+        ("banned", settings.banned_terms, banned),
+        ("suspect", settings.suspect_terms, suspect),
+    ):
+        matchers: list[TermMatcher] = []
+        if settings.use_default_wordlists:
+            matchers.append(default_matcher(name))
+        site = site_matcher(site_terms)
+        if site is not None:
+            matchers.append(site)
+        for matcher in matchers:
+            bucket.extend(matcher.find(norm))
+    suspect.extend(hit for hit in banned if hit.masked)
+    banned = [hit for hit in banned if not hit.masked]
+    banned_ranges = {(hit.start, hit.end) for hit in banned}
+    suspect = [hit for hit in suspect if (hit.start, hit.end) not in banned_ranges]
+    reasons = []
+    for code, hits in (("civility.banned_term", banned), ("civility.suspect_term", suspect)):
+        if hits:
+            categories = [hit.category for hit in hits if hit.category]
+            reasons.append(
+                reason(
+                    code,
+                    [norm.to_original(hit.start, hit.end) for hit in hits],
+                    category=categories[0] if categories else None,
+                )
+            )
+    return reasons
+
+
+# --- guards: negation, quotation and reported speech ------------------------------------------------------------
+
+_NEGATION_BEFORE = re.compile(
+    r"(?:\b(?:not|never|no\s+one|nobody|don'?t|do\s+not|doesn'?t|didn'?t|wouldn'?t|won'?t|shouldn'?t|can'?t|cannot|"
+    r"wasn'?t|isn'?t|aren'?t|nor|stop|quit)\b|n't)\W+(?:\w+\W+){0,2}$"
+)
+_REPORTING = re.compile(
+    r"\b(?:said|says|saying|say|told|tells|telling|tell|wrote|writes|writing|tweeted|posted|called|calling|"
+    r"shouted|shouting|yelled|screamed|accused|claimed|quoted?|quoting|repeating|chanting|chanted|"
+    r"heard|reported|replied|messaged|texted|like)\b"
+)
+_CONDEMNATION_AFTER = re.compile(
+    r"\b(?:is|was|are|were)\s+(?:\w+\s+)?(?:disgusting|vile|unacceptable|abhorrent|horrible|awful|appalling|"
+    r"sickening|shameful|wrong|not\s+ok(?:ay)?|never\s+ok(?:ay)?|hate\s+speech|a\s+crime|illegal|banned)"
+    r"|\b(?:got|was|were|been|be)\s+(?:\w+\s+)?(?:banned|suspended|arrested|charged|reported|convicted|fired|sacked)"
+)
+_QUOTES = '"“”«»„'
+_SENTENCE_BREAK = re.compile(r"[.!?\n]")
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence around [start, end): from after the previous full stop to the next one."""
+    left = max(text.rfind(char, 0, start) for char in ".!?\n") + 1
+    right_match = _SENTENCE_BREAK.search(text, end)
+    return left, right_match.start() if right_match else len(text)
+
+
+def _quoted(text: str, left: int, start: int) -> bool:
+    """True when the match sits after an unclosed quotation mark in its sentence."""
+    before = text[left:start]
+    doubles = sum(before.count(char) for char in _QUOTES)
+    # Single quotes count only when they open a quotation, not as apostrophes ("don't", "I'm").
+    singles = len(re.findall(r"(?:^|(?<=[\s(]))['‘’]", before)) - len(
+        re.findall(r"['‘’](?=[\s.,!?)]|$)", before)
+    )
+    return doubles % 2 == 1 or singles > 0
+
+
+def guard(text: str, start: int, end: int) -> str:
+    """'negated', 'reported' (quoted, reported or condemned speech) or 'direct' for a match in `text`."""
+    left, right = _sentence_bounds(text, start, end)
+    if _NEGATION_BEFORE.search(text[max(left, start - 40) : start]):
+        return "negated"
+    if _quoted(text, left, start) or _REPORTING.search(text[left:start]):
+        return "reported"
+    if _CONDEMNATION_AFTER.search(text[end:right]):
+        return "reported"
+    return "direct"
+
+
+def _guarded_hits(
+    norm: NormalisedText, code: str, matches: list[re.Match[str]], weak: set[int]
+) -> list[Reason]:
+    """One Reason for the direct matches (default action) and one at 'review' for reported ones.
+
+    `weak` holds indexes of matches whose wording is strong enough to hold but not to reject by itself.
+    """
+    direct: list[Span] = []
+    held: list[Span] = []
+    for index, match in enumerate(matches):
+        kind = guard(norm.folded, match.start(), match.end())
+        if kind == "negated":
+            continue
+        span = norm.to_original(match.start(), match.end())
+        (held if kind == "reported" or index in weak else direct).append(span)
+    reasons = []
+    if direct:
+        reasons.append(reason(code, direct))
+    if held:
+        reasons.append(reason(code, held, action="review"))
+    return reasons
+
+
+# --- threats ---------------------------------------------------------------------------------------------------
+
+_YOU = r"(?:you|u|ya|yo|ye|you\s+all|y'?all)"
+_TARGET = rf"(?:{_YOU}|him|her|them|your\s+(?:family|kids|children|wife|husband|mother|mom|mum|dad|father))"
+_I_WILL = (
+    r"(?:i|we)\s*(?:'m|'re|\s+am|\s+are)?\s*(?:going\s+to|gonna|about\s+to|gon)"
+    r"|(?:i|we)\s*(?:'ll|\s+will|\s+shall|'d\s+love\s+to|\s+would\s+love\s+to|\s+want\s+to|\s+wanna|\s+intend\s+to)"
+)
+_HARM_VERB = (
+    r"(?:kill|murder|shoot|stab|strangle|choke|hang|lynch|behead|decapitate|hurt|rape|slit|slaughter|execute|"
+    r"torture|burn|bury|gut|knife|beat\s+the\s+(?:shit|crap|hell|life)\s+out\s+of|bash\s+(?:in\s+)?)"
+)
+_THREATS_STRONG = [
+    rf"\b(?:{_I_WILL})\s+(?:\w+\s+)?{_HARM_VERB}\s+{_TARGET}\b",
+    rf"\b(?:{_I_WILL})\s+(?:\w+\s+)?(?:beat|punch|smash|break)\s+{_YOU}\s+(?:up|to\s+death|senseless)",
+    rf"\b(?:{_I_WILL})\s+(?:\w+\s+)?(?:break|smash|slit|cut)\s+your\s+(?:neck|legs|arms|face|jaw|skull|bones|throat|head)",
+    rf"\b(?:{_I_WILL})\s+(?:find|hunt)\s+{_YOU}(?:\s+down)?(?=\s*(?:$|[.!,;]|and\b|soon|eventually|one\s+day|wherever))",
+    r"\bi\s+know\s+where\s+(?:you|u)\s+(?:live|work|sleep|park|go\s+to\s+school)",
+    rf"\b{_YOU}\s*(?:'re|\s+are|\s+r)?\s*(?:going\s+to|gonna|will)\s+(?:die|get\s+(?:killed|shot|stabbed|hurt|what'?s\s+coming))\b(?!\s+(?:of|from|in\s+a|one\s+day))",
+    rf"\b{_YOU}\s*(?:'re|\s+are|\s+r)\s+(?:a\s+)?dead\s+(?:man|woman|meat)\b",
+    r"\bwatch\s+your\s+back\b",
+    rf"\b{_YOU}\s+(?:deserve|should|ought)\s+to\s+(?:die|be\s+(?:killed|shot|hanged|hung|raped|executed|beaten|burned|lynched|murdered))\b",
+    rf"\b(?:i\s+)?(?:hope|wish|pray)\s+(?:that\s+)?{_TARGET}\s+(?:die|dies|get|gets|burn|burns|rot|rots|choke|chokes)"
+    r"(?:\s+(?:cancer|killed|shot|raped|murdered|run\s+over|hit\s+by\s+a\s+\w+|in\s+hell|alive|slowly))?\b(?!\s+better)",
+    rf"\bsomeone\s+(?:should|needs\s+to|ought\s+to|has\s+to)\s+(?:kill|shoot|stab|hang|murder|lynch)\s+(?:{_TARGET}|this\s+\w+|that\s+\w+)\b",
+]
+# Wishes of harm about people in the third person: held for a moderator rather than rejected, because
+# "murderers should be executed" in a death-penalty debate reads the same way.
+_THREATS_WEAK = [
+    r"\b(?:he|she|they|them|these\s+\w+|those\s+\w+)\s+(?:deserves?|should|ought)\s+to\s+(?:die|be\s+(?:killed|shot|hanged|hung|raped|lynched|murdered))\b",
+    r"\b(?:should|needs?\s+to|ought\s+to)\s+be\s+(?:shot|hanged|hung|lynched|put\s+against\s+a\s+wall|strung\s+up|burned\s+alive)\b",
+    r"\b(?:i\s+)?(?:hope|wish|pray)\s+(?:that\s+)?(?:he|she|they)\s+(?:dies?|gets?\s+(?:cancer|killed|shot|raped))\b",
+]
+_THREAT = re.compile("|".join(f"(?:{p})" for p in _THREATS_STRONG))
+_THREAT_WEAK = re.compile("|".join(f"(?:{p})" for p in _THREATS_WEAK))
+
+
+def check_threats(norm: NormalisedText) -> list[Reason]:
+    """Direct threats and wishes of death or harm; quoted or reported ones only hold, negated ones pass."""
+    text = norm.folded
+    strong = list(_THREAT.finditer(text))
+    covered = [(m.start(), m.end()) for m in strong]
+    weak = [
+        m for m in _THREAT_WEAK.finditer(text) if not any(a < m.end() and m.start() < b for a, b in covered)
+    ]
+    matches = strong + weak
+    return _guarded_hits(norm, "civility.threat", matches, set(range(len(strong), len(matches))))
+
+
+# --- self-harm incitement --------------------------------------------------------------------------------------
+
+_SELF_HARM = re.compile(
+    r"\b(?:go\s+|just\s+|please\s+|pls\s+|plz\s+|should\s+|you\s+should\s+|u\s+should\s+)?"
+    r"(?:kill|hang|shoot|off|neck|end|unalive|stab|hurt|drown|burn|kil)\s+(?:yourself|yourselves|urself|ur\s+self|your\s+self|youself|yoself)\b"
+    r"|\bkys\b|\bkms\s+(?:pls|please)\b"
+    r"|\bgo\s+(?:and\s+)?(?:die|croak|jump\s+off)\b"
+    r"|\b(?:drink|swallow|eat)\s+(?:some\s+)?(?:bleach|poison|a\s+bullet)\b"
+    r"|\bjump\s+(?:off|from)\s+(?:a|the)\s+(?:bridge|cliff|roof|building|window)\b"
+    r"|\bdo\s+(?:us|the\s+world|everyone|everybody|society)\s+a\s+favou?r\s+and\s+(?:die|disappear|kill\s+yourself|end\s+it)\b"
+    r"|\b(?:the\s+)?world\s+(?:would\s+be|is)\s+better\s+(?:off\s+)?without\s+(?:you|u)\b"
+)
+
+
+def check_self_harm(norm: NormalisedText) -> list[Reason]:
+    """Telling someone to kill or harm themselves; "don't kill yourself" and quoted reports do not reject."""
+    return _guarded_hits(norm, "civility.self_harm_incitement", list(_SELF_HARM.finditer(norm.folded)), set())
+
+
+# --- targeted insults -------------------------------------------------------------------------------------------
+
+_MODIFIERS = (
+    r"(?:such|so|a|an|the|total|complete|absolute|utter|real|fucking|fking|fkn|f\*+ing|f\*+king|bloody|damn|"
+    r"stupid|little|big|fat|pathetic|ignorant|dumb|sad|typical|massive|huge|brainless|worthless|useless|"
+    r"disgusting|lying|ugly|old|silly)"
+)
+
+
+@lru_cache(maxsize=32)
+def _insult_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
+    """The targeted-insult pattern for one insult vocabulary (shipped plus a site's own)."""
+    words = sorted({canonical_term(t) for t in terms if canonical_term(t)}, key=len, reverse=True)
+    alternatives = "|".join(
+        "".join(re.escape(c) + "+" if c.isalpha() else re.escape(c) for c in w) for w in words
+    )
+    insult = rf"(?:{alternatives})(?:e?s)?"
+    addressed = r"(?:you|u|ya|youre|your|ur|you\s+guys|you\s+people|you\s+lot|you\s+all|y'?all)"
+    be = r"(?:\s*'re|\s+are|\s+r|\s+is|\s+are\s+just|\s+are\s+all|\s*'re\s+just|\s+r\s+just)?"
+    mods = rf"(?:{_MODIFIERS}\s+){{0,4}}"
+    return re.compile(
+        rf"\b{addressed}{be}\s+{mods}(?P<word>{insult})(?![^\W_])"
+        rf"|\b(?:what|such)\s+(?:an?\s+)?{mods}(?P<word2>{insult})\s+(?:you|u)\s*(?:'re|\s+are|\s+r)\b"
+        rf"|\bshut\s+up,?\s+(?:you\s+)?{mods}(?P<word3>{insult})(?![^\W_])"
+        rf"|\bare\s+(?:you|u)\s+(?:an?\s+)?{mods}(?P<word4>{insult})\s*\?"
+    )
+
+
+def check_insults(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
+    """Insults aimed at the person addressed ("you are an idiot", "u r a m0ron", "shut up you clown")."""
+    terms = tuple(term for term, _ in load_seed("insults")) if settings.use_default_wordlists else ()
+    terms += settings.insult_terms
+    if not terms:
+        return []
+    text = norm.folded
+    if "you" not in text and "u" not in text:
+        return []
+    direct: list[Span] = []
+    held: list[Span] = []
+    for match in _insult_pattern(terms).finditer(text):
+        kind = guard(text, match.start(), match.end())
+        if kind == "negated":
+            continue
+        # The span is the insult itself, the part a moderator needs to see highlighted.
+        group = next(name for name in ("word", "word2", "word3", "word4") if match.group(name))
+        span = norm.to_original(match.start(group), match.end(group))
+        (held if kind == "reported" else direct).append(span)
+    reasons = [reason("civility.targeted_insult", direct)] if direct else []
+    if held:
+        reasons.append(reason("civility.targeted_insult", held, action="review"))
+    return reasons
+
+
+# --- dehumanising language about groups ---------------------------------------------------------------------------
+
+_GROUPS = (
+    r"(?:immigrants|migrants|refugees|asylum\s+seekers|muslims|jews|christians|hindus|sikhs|blacks|whites|"
+    r"gays|lesbians|homosexuals|trans(?:\s+people|gender\s+people)?|transgenders|women|feminists|mexicans|"
+    r"africans|arabs|asians|chinese|gypsies|roma|travellers|foreigners|arabs|palestinians|israelis|"
+    r"ukrainians|russians|poles|romanians|indians|pakistanis|somalis|nigerians|latinos|hispanics|"
+    r"(?:these|those|all)\s+(?:people|immigrants|migrants|refugees|muslims|jews|foreigners))"
+)
+_DEHUMANISING = re.compile(
+    rf"\b{_GROUPS}\s+(?:are|r|is)\s+(?:(?:nothing\s+but|just|all|such|like|literally|filthy|dirty|disgusting|"
+    r"a\s+bunch\s+of|a\s+pack\s+of)\s+)*(?:vermin|animals|rats|cockroaches|roaches|parasites|subhuman|"
+    r"(?:a\s+)?(?:disease|cancer|plague|virus|infestation)|savages|filth|scum|apes|monkeys|insects|locusts|"
+    r"leeches|maggots|pigs|dogs|not\s+human)\b"
+    rf"|\b{_GROUPS}\s+(?:should|must|need\s+to)\s+be\s+(?:exterminated|gassed|eradicated|wiped\s+out|culled|"
+    r"sterilised|sterilized|burned|shot)\b"
+)
+
+
+def check_dehumanising(norm: NormalisedText) -> list[Reason]:
+    """A group of people described as vermin or disease, or as something to exterminate."""
+    return _guarded_hits(norm, "civility.dehumanising", list(_DEHUMANISING.finditer(norm.folded)), set())
+
+
+# --- shouting and flooding -------------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+def check_shouting(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
+    """A long run of all-caps words, or a comment written almost entirely in capitals."""
+    original = norm.original
+    if sum(1 for char in original if char.isupper()) < settings.shouting_min_letters:
+        return []
+    words = list(_WORD.finditer(original))
+    spans: list[Span] = []
+    run: list[re.Match[str]] = []
+
+    def close_run() -> None:
+        letters = sum(len(m.group()) for m in run)
+        if len(run) >= settings.shouting_min_words and letters >= settings.shouting_min_letters:
+            spans.append(Span(run[0].start(), run[-1].end()))
+
+    for match in words:
+        word = match.group()
+        if word.isupper() and sum(char.isalpha() for char in word) >= 1:
+            # A lone "I" or "A" inside a shouted run keeps the run going but cannot start one.
+            if len(word) > 1 or run:
+                run.append(match)
+            continue
+        close_run()
+        run = []
+    close_run()
+    if not spans:
+        letters = [char for char in original if char.isalpha()]
+        caps = sum(1 for char in letters if char.isupper())
+        if (
+            len(words) >= settings.shouting_min_words
+            and len(letters) >= settings.shouting_min_letters
+            and caps / len(letters) > settings.shouting_caps_ratio
+        ):
+            spans.append(Span(words[0].start(), words[-1].end()))
+    return [reason("civility.shouting", spans)] if spans else []
+
+
+_WORD_RUN_CACHE: dict[int, re.Pattern[str]] = {}
+
+
+def _word_run_pattern(repeats: int) -> re.Pattern[str]:
+    """A phrase of one to four words repeated back to back at least `repeats` times."""
+    pattern = _WORD_RUN_CACHE.get(repeats)
+    if pattern is None:
+        pattern = re.compile(
+            rf"(?<![^\W_])((?:[^\W_]+[\W_]+){{0,3}}?[^\W_]+)(?:[\W_]+\1(?![^\W_])){{{repeats - 1},}}"
+        )
+        _WORD_RUN_CACHE[repeats] = pattern
+    return pattern
+
+
+def check_flooding(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
+    """One character repeated many times in a row, or one word or phrase repeated many times."""
+    spans: list[Span] = []
+    run = max(settings.flood_char_run, 2)
+    original = norm.original
+    # Checked on the original: the normaliser has already collapsed stretched letters.
+    for match in re.finditer(rf"(\S)\1{{{run - 1},}}", original):
+        spans.append(Span(match.start(), match.end()))
+    if settings.flood_word_repeats >= 2:
+        for match in _word_run_pattern(settings.flood_word_repeats).finditer(norm.text):
+            spans.append(norm.to_original(match.start(), match.end()))
+    return [reason("civility.flooding", spans)] if spans else []
