@@ -15,7 +15,10 @@ from service.config import REPO_ROOT
 def _app(**overrides: Any) -> Any:
     from service.app import create_app
 
-    return create_app({"LOG_JSON": False, **overrides})
+    app = create_app({"LOG_JSON": False, **overrides})
+    # Close pooled connections when the command ends, success or not.
+    click.get_current_context().call_on_close(app.extensions["moderation"].db.dispose)
+    return app
 
 
 def _service(**overrides: Any) -> Any:
@@ -333,10 +336,10 @@ def outbox_list(site_name: str, status: str | None, limit: int) -> None:
         _fail(error)
         return
     for item in page["items"]:
-        error = f"  {item['last_error']}" if item["last_error"] else ""
+        last_error = f"  {item['last_error']}" if item["last_error"] else ""
         click.echo(
             f"{item['id']:>8}  {item['type']:<18} {item['status']:<9} attempts={item['attempts']}"
-            f"  comment={item['comment_id']}{error}"
+            f"  comment={item['comment_id']}{last_error}"
         )
 
 

@@ -233,3 +233,51 @@ def test_site_without_callback_url_dead_letters_instead_of_looping(service: Any,
     assert receiver.requests == []
     with service.db.read() as session:
         assert session.scalar(select(Site.callback_url).where(Site.name == name)) is None
+
+
+def test_worker_process_delivers_and_stops_cleanly_on_sigterm(
+    service: Any, receiver: Receiver, database_url: str
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    name, _ = make_site(service, receiver.url)
+    ids = enqueue(service, name, 4)
+    moderation = Path(sys.executable).with_name("moderation")
+    env = {**os.environ, "MODERATION_DATABASE_URL": database_url, "MODERATION_OUTBOX_POLL_INTERVAL": "0.05"}
+    process = subprocess.Popen(
+        [str(moderation), "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_for(lambda: statuses(service).get("delivered") == 4)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0, stderr
+    assert "worker stopped" in stderr
+    assert_each_acknowledged_once(receiver, ids)
+
+
+def test_outbox_cli_lists_and_redelivers(service: Any, receiver: Receiver, database_url: str) -> None:
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    name, _ = make_site(service, receiver.url)
+    (event_id,) = enqueue(service, name, 1)
+    receiver.always_fail = True
+    Deliverer(service.db, DeliverySettings(max_attempts=1, timeout=2.0)).run_once()
+    runner = CliRunner()
+    env = {"MODERATION_DATABASE_URL": database_url}
+    listed = runner.invoke(main, ["outbox", "list", "--site", name, "--status", "dead"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert f"{event_id}" in listed.output and "dead" in listed.output
+    again = runner.invoke(main, ["outbox", "redeliver", "--site", name, str(event_id)], env=env)
+    assert again.exit_code == 0, again.output
+    receiver.always_fail = False
+    once = runner.invoke(main, ["worker", "--once"], env=env)
+    assert once.exit_code == 0, once.output
+    assert statuses(service) == {"delivered": 1}
