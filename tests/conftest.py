@@ -6,7 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import text
@@ -29,8 +29,13 @@ class KeywordScorer:
     """
 
     version = "keyword-test-1"
-    card: dict[str, Any] = {"version": "keyword-test-1", "sha256": "0" * 64}
-    WORDS = {"idiot": ("insult", 0.97), "moron": ("insult", 0.7), "buy": ("spam", 0.95), "hate": ("toxicity", 0.6)}
+    card: ClassVar[dict[str, Any]] = {"version": "keyword-test-1", "sha256": "0" * 64}
+    WORDS = {
+        "idiot": ("insult", 0.97),
+        "moron": ("insult", 0.7),
+        "buy": ("spam", 0.95),
+        "hate": ("toxicity", 0.6),
+    }
 
     def __init__(self) -> None:
         self.calls = 0

@@ -179,7 +179,7 @@ class ModerationService:
                 AuditEntry(
                     site_id=site.id,
                     actor=moderator,
-                    action=f"comment.{action}d",
+                    action=f"comment.{status}",
                     target=external_id,
                     details={"reason": reason, "note": note, "previous_status": previous},
                     created_at=now,

@@ -13,7 +13,13 @@ from tests.conftest import bearer
 COMMENT = {
     "id": "c-1029",
     "text": "I think the council is wrong about the bus lanes.",
-    "author": {"id": "u-77", "name": "Jim", "email": "jim@example.org", "ip": "203.0.113.9", "user_agent": "x"},
+    "author": {
+        "id": "u-77",
+        "name": "Jim",
+        "email": "jim@example.org",
+        "ip": "203.0.113.9",
+        "user_agent": "x",
+    },
     "thread": {"id": "a-55", "url": "https://news.example/a-55", "title": "Bus lanes"},
     "parent_id": "c-1001",
     "created_at": "2026-11-25T10:00:00Z",
@@ -59,7 +65,9 @@ def test_held_comment_is_pending(client: Any, site: dict[str, str]) -> None:
     assert body["status"] == "pending"
 
 
-def test_resending_the_same_id_returns_the_stored_verdict(client: Any, site: dict[str, str], service: Any) -> None:
+def test_resending_the_same_id_returns_the_stored_verdict(
+    client: Any, site: dict[str, str], service: Any
+) -> None:
     first = post(client, site["ingest"], COMMENT)
     again = post(client, site["ingest"], {**COMMENT, "text": "a different text this time, idiot"})
     assert first.status_code == 201
