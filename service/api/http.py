@@ -13,7 +13,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import UnsupportedMediaType
 
 from service.accounts import Principal
-from service.errors import InvalidInput
+from service.errors import InvalidInput, NotFound
 from service.moderation.service import ModerationService
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,12 +76,15 @@ class StrictParser(FlaskParser):
 
 
 def _check_url_strings() -> None:
-    """Refuse NUL and unpaired surrogates in path segments and query values before any view runs.
+    """Refuse NUL, unpaired surrogates and out-of-range ids in the path and query before any view runs.
 
     They would otherwise reach the database as a bound parameter, which PostgreSQL refuses (a 500).
     """
     for name, value in (request.view_args or {}).items():
         _check_strings(value, name)
+        # No row id is outside a signed 64-bit column; binding one would overflow in the driver (a 500).
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            raise NotFound(f"no {name.replace('_', ' ')} {value}")
     for name, value in request.args.items(multi=True):
         _check_strings(value, name)
 
