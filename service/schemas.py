@@ -176,6 +176,8 @@ class CommentDetailOut(VerdictOut):
     parent_id = fields.String(allow_none=True)
     created_at = fields.AwareDateTime(allow_none=True)
     received_at = fields.AwareDateTime()
+    claimed_by = fields.String(allow_none=True)
+    claimed_until = fields.AwareDateTime(allow_none=True)
     history = fields.List(fields.Nested(DecisionHistoryOut))
 
 
@@ -194,6 +196,14 @@ class QueuePageOut(Schema):
 
     items = fields.List(fields.Nested(CommentDetailOut))
     next_cursor = fields.String(allow_none=True)
+
+
+class ClaimIn(Schema):
+    """Lease pending comments to one moderator for a while."""
+
+    moderator = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+    lease_seconds = fields.Integer(load_default=600, validate=validate.Range(min=10, max=86400))
 
 
 class DecisionIn(Schema):

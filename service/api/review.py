@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.api.http import Blueprint, moderation, principal, requires
-from service.schemas import AuditArgs, AuditPageOut, QueueArgs, QueuePageOut
+from service.schemas import AuditArgs, AuditPageOut, ClaimIn, QueueArgs, QueuePageOut
 
 blp = Blueprint("review", __name__, url_prefix="/v1", description="Review queue and audit log")
 
@@ -25,6 +25,15 @@ def queue(args: dict[str, Any]) -> dict[str, Any]:
         limit=args["limit"],
         cursor=args.get("cursor"),
     )
+
+
+@blp.route("/queue/claim", methods=["POST"])
+@requires("moderator")
+@blp.arguments(ClaimIn)
+@blp.response(200, QueuePageOut)
+def claim(body: dict[str, Any]) -> dict[str, Any]:
+    """Lease the oldest unclaimed pending comments to a moderator; others' claims are skipped, never shared."""
+    return moderation().claim(principal().site_name, body["moderator"], body["limit"], body["lease_seconds"])
 
 
 @blp.route("/audit", methods=["GET"])

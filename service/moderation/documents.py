@@ -72,6 +72,8 @@ def detail_document(row: CommentRow, site_name: str, history: Sequence[Any]) -> 
         parent_id=row.parent_id,
         created_at=row.created_at,
         received_at=row.received_at,
+        claimed_by=row.claimed_by,
+        claimed_until=row.claimed_until,
         history=[
             {
                 "action": entry.action,

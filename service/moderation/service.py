@@ -137,6 +137,17 @@ class ModerationService:
             item.pop("history")
         return {"items": items, "next_cursor": next_cursor}
 
+    def claim(self, site_name: str, moderator: str, limit: int, lease_seconds: int) -> dict[str, Any]:
+        """Lease pending comments to a moderator so that two moderators never work the same comment."""
+        with self.db.write() as session:
+            site = self.accounts.site(session, site_name)
+            rows = queries.claim_batch(session, site.id, moderator, limit, lease_seconds, utcnow())
+            session.flush()
+            items = [detail_document(row, site.name, ()) for row in rows]
+        for item in items:
+            item.pop("history")
+        return {"items": items, "next_cursor": None}
+
     def decide(
         self,
         site_name: str,
@@ -160,6 +171,13 @@ class ModerationService:
             if previous != "pending" and not override:
                 raise Conflict(
                     f'comment {external_id!r} is already {previous}; send "override": true to change it'
+                )
+            claimed_by_other = (
+                row.claimed_by not in (None, moderator) and row.claimed_until and row.claimed_until > now
+            )
+            if claimed_by_other and not override:
+                raise Conflict(
+                    f"comment {external_id!r} is claimed by {row.claimed_by} until {row.claimed_until:%H:%M:%S}Z"
                 )
             if not queries.set_status(session, row, previous, status, now):
                 raise Conflict(f"comment {external_id!r} was decided by someone else just now")

@@ -134,6 +134,31 @@ def queue_page(
     return rows, next_cursor
 
 
+def claim_batch(
+    session: Session, site_id: int, moderator: str, limit: int, lease_seconds: int, now: datetime
+) -> list[CommentRow]:
+    """Lease up to `limit` pending comments to one moderator, oldest first, never two moderators at once.
+
+    On PostgreSQL, FOR UPDATE SKIP LOCKED lets concurrent claims pass each other without waiting or
+    overlapping; on SQLite the caller's BEGIN IMMEDIATE serialises claims.
+    """
+    free = or_(
+        CommentRow.claimed_until.is_(None), CommentRow.claimed_until < now, CommentRow.claimed_by == moderator
+    )
+    query = (
+        select(CommentRow)
+        .where(CommentRow.site_id == site_id, CommentRow.status == "pending", free)
+        .order_by(CommentRow.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.claimed_by = moderator
+        row.claimed_until = now + timedelta(seconds=lease_seconds)
+    return rows
+
+
 def set_status(session: Session, row: CommentRow, expected: str, status: str, now: datetime) -> bool:
     """Compare-and-set a comment's status, so two moderators cannot both decide the same comment."""
     result = session.execute(

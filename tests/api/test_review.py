@@ -200,3 +200,51 @@ def test_audit_pages_newest_first(client: Any, site: dict[str, str]) -> None:
         f"/v1/audit?limit=2&cursor={first['next_cursor']}", headers=bearer(site["moderator"])
     ).get_json()
     assert [e["target"] for e in rest["items"]][:1] == ["h0"]
+
+
+def test_concurrent_claims_never_overlap(app: Any, site: dict[str, str]) -> None:
+    with app.test_client() as client:
+        for n in range(12):
+            ingest(client, site, f"c{n}", f"moron {n}")
+    claimed: dict[str, list[str]] = {}
+
+    def claim(moderator: str) -> None:
+        with app.test_client() as client:
+            response = client.post(
+                "/v1/queue/claim",
+                json={"moderator": moderator, "limit": 3},
+                headers=bearer(site["moderator"]),
+            )
+            assert response.status_code == 200
+            claimed[moderator] = [item["id"] for item in response.get_json()["items"]]
+
+    threads = [threading.Thread(target=claim, args=(f"m{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    everything = [cid for ids in claimed.values() for cid in ids]
+    assert sorted(everything) == sorted(f"c{n}" for n in range(12))
+
+
+def test_a_claimed_comment_is_decided_by_its_claimer(client: Any, site: dict[str, str]) -> None:
+    ingest(client, site, "held", "what a moron")
+    items = client.post(
+        "/v1/queue/claim", json={"moderator": "ana"}, headers=bearer(site["moderator"])
+    ).get_json()
+    assert [(i["id"], i["claimed_by"]) for i in items["items"]] == [("held", "ana")]
+    again = client.post("/v1/queue/claim", json={"moderator": "bob"}, headers=bearer(site["moderator"]))
+    assert again.get_json()["items"] == []
+    by_bob = client.post(
+        "/v1/comments/held/decision",
+        json={"action": "approve", "moderator": "bob"},
+        headers=bearer(site["moderator"]),
+    )
+    assert by_bob.status_code == 409
+    assert "claimed by ana" in by_bob.get_json()["detail"]
+    by_ana = client.post(
+        "/v1/comments/held/decision",
+        json={"action": "approve", "moderator": "ana"},
+        headers=bearer(site["moderator"]),
+    )
+    assert by_ana.status_code == 200
