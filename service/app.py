@@ -94,11 +94,11 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Every API surface, documented in /openapi.json."""
-    from service.api import akismet, comments, ops, outbox, perspective, review, webhooks
+    from service.api import akismet, comments, coral, ops, outbox, perspective, review, webhooks
 
     api = Api(app, spec_kwargs={"info": {"description": "Self-hosted comment moderation"}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (comments, review, ops, webhooks, outbox, akismet, perspective):
+    for module in (comments, review, ops, webhooks, outbox, akismet, perspective, coral):
         api.register_blueprint(module.blp)
 
 
