@@ -60,7 +60,7 @@ def check_terms(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
 
 _NEGATION_BEFORE = re.compile(
     r"(?:\b(?:not|never|no\s+one|nobody|don'?t|do\s+not|doesn'?t|didn'?t|wouldn'?t|won'?t|shouldn'?t|can'?t|cannot|"
-    r"wasn'?t|isn'?t|aren'?t|nor|stop|quit)\b|n't)\W+(?:\w+\W+){0,2}$"
+    r"wasn'?t|isn'?t|aren'?t|nor|stop|quit)\b|n't)\W+(?:\w+\W+){0,3}$"
 )
 _REPORTING = re.compile(
     r"\b(?:said|says|saying|say|told|tells|telling|tell|wrote|writes|writing|tweeted|posted|called|calling|"
@@ -134,7 +134,7 @@ def _guarded_hits(
 _YOU = r"(?:you|u|ya|yo|ye|you\s+all|y'?all)"
 _TARGET = rf"(?:{_YOU}|him|her|them|your\s+(?:family|kids|children|wife|husband|mother|mom|mum|dad|father))"
 _I_WILL = (
-    r"(?:i|we)\s*(?:'m|'re|\s+am|\s+are)?\s*(?:going\s+to|gonna|about\s+to|gon)"
+    r"(?:i|we)\s*(?:'m|m|'re|\s+am|\s+are)?\s*(?:going\s+to|gonna|about\s+to|gon)"
     r"|(?:i|we)\s*(?:'ll|\s+will|\s+shall|'d\s+love\s+to|\s+would\s+love\s+to|\s+want\s+to|\s+wanna|\s+intend\s+to)"
 )
 _HARM_VERB = (
@@ -200,7 +200,7 @@ def check_self_harm(norm: NormalisedText) -> list[Reason]:
 # --- targeted insults -------------------------------------------------------------------------------------------
 
 _MODIFIERS = (
-    r"(?:such|so|a|an|the|total|complete|absolute|utter|real|fucking|fking|fkn|f\*+ing|f\*+king|bloody|damn|"
+    r"(?:such|so|a|an|and|the|total|complete|absolute|utter|real|fucking|fking|fkn|f\*+ing|f\*+king|bloody|damn|"
     r"stupid|little|big|fat|pathetic|ignorant|dumb|sad|typical|massive|huge|brainless|worthless|useless|"
     r"disgusting|lying|ugly|old|silly)"
 )

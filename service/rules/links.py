@@ -36,6 +36,8 @@ _TLD_WORDS = (
 _LINK = re.compile(
     r"(?:https?://|ftp://|www\.)[^\s<>\"']+"
     rf"|(?<![\w.@-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLD_WORDS})(?![\w-])(?:[/?#][^\s<>\"']*)?"
+    # Any ending followed by a path ("sho.rt/abc") is a link even when the ending is unusual.
+    r"|(?<![\w.@-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24}/[^\s<>\"']*"
 )
 _TRAILING = ".,;:!?)]}'\"»”’"
 # "site dot com", "example[.]com", "example (dot) com", "example . com".

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-SHINGLE = 4
+# Three-character shingles: one typo changes only three of them, so small edits move few bits.
+SHINGLE = 3
 _MASK = (1 << 64) - 1
 _NOT_ALNUM = re.compile(r"[\W_]+")
 

@@ -1,0 +1,298 @@
+"""Civility rules on realistic comments: what fires, with which action, and where the spans point."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.rules import RuleSettings
+from tests.rules.helpers import action, codes, flagged
+
+CIVILITY = {
+    "civility.banned_term",
+    "civility.suspect_term",
+    "civility.threat",
+    "civility.self_harm_incitement",
+    "civility.targeted_insult",
+    "civility.dehumanising",
+    "civility.shouting",
+    "civility.flooding",
+}
+
+
+# --- what a newspaper's comment section allows --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This policy is idiotic and the minister should resign.",
+        "What a shitty day. The trains were late again.",
+        "This is bullshit and everyone knows it.",
+        "Fuck me, that's expensive.",
+        "Calling refugees vermin is disgusting.",
+        "As a gay muslim woman I disagree with this article.",
+        "The Jewish community centre opened a new library.",
+        "Los biólogos José y María estudian el río.",
+        "I will find you a better source than that blog.",
+        "You are not an idiot, you are just wrong about the numbers.",
+        "I read it in the NYT and on the BBC this morning.",
+        "Please don't kill yourself, call a helpline, people care.",
+        "The raccoon got into the bins again.",
+        "Murderers should be executed, said nobody sensible.",
+        "The scunthorpe United match was great.",
+        "He took a class in Essex on the assessment of cocktails.",
+        "Please pass the pen; I need to sign the document.",
+        "I would never hurt you, you know that.",
+        "You will die of old age before this road is finished.",
+        "Thank you, that was a really useful explanation.",
+        "The kill switch in the software saved us.",
+        "Your argument is stupid, but I respect the effort.",
+    ],
+)
+def test_allowed_comments_raise_no_civility_hit(text: str) -> None:
+    assert codes(text) & CIVILITY == set()
+
+
+def test_reported_self_harm_is_not_rejected() -> None:
+    text = "he said 'kill yourself' to her and was banned"
+    assert action(text, "civility.self_harm_incitement") in (None, "review")
+
+
+def test_condemned_threat_is_not_rejected() -> None:
+    text = "Writing 'I know where you live' to a journalist is vile."
+    assert action(text, "civility.threat") in (None, "review")
+
+
+# --- listed terms ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("you are a n1gg3r", "n1gg3r"),
+        ("go home you f a g g o t", "f a g g o t"),
+        ("what a f.a.g.g.o.t.", "f.a.g.g.o.t"),
+        ("get out, wetbacks", "wetbacks"),
+        ("typical k\u200bike", "k\u200bike"),
+        ("stupid sp\u0456c", "sp\u0456c"),
+        ("ＫＩＫＥ", "ＫＩＫＥ"),
+        ("faaaaaggot", "faaaaaggot"),
+        ("Faggots everywhere", "Faggots"),
+    ],
+)
+def test_banned_terms_reject_and_point_at_the_typed_word(text: str, word: str) -> None:
+    assert flagged(text, "civility.banned_term") == [word]
+    assert action(text, "civility.banned_term") == "reject"
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("shut up you c*nt", "c*nt"),
+        ("the n****r word", "n****r"),
+        ("what a twat", "twat"),
+        ("she is a wh0re", "wh0re"),
+        ("that's retarded", "retarded"),
+        ("a total motherfucker", "motherfucker"),
+    ],
+)
+def test_suspect_and_masked_terms_hold(text: str, word: str) -> None:
+    assert flagged(text, "civility.suspect_term") == [word]
+    assert action(text, "civility.suspect_term") == "review"
+    assert "civility.banned_term" not in codes(text)
+
+
+def test_word_boundaries_respect_accented_letters() -> None:
+    settings = RuleSettings(banned_terms=("pute",), use_default_wordlists=False)
+    assert flagged("c'est une pute", "civility.banned_term", settings) == ["pute"]
+    assert flagged("députée élue", "civility.banned_term", settings) == []
+    assert flagged("putéa", "civility.banned_term", settings) == []
+
+
+def test_site_terms_extend_the_defaults() -> None:
+    settings = RuleSettings(banned_terms=("snake oil",), suspect_terms=("shill",))
+    text = "This snake oil seller is a shill and a f4ggot"
+    assert flagged(text, "civility.banned_term", settings) == ["snake oil", "f4ggot"]
+    assert flagged(text, "civility.suspect_term", settings) == ["shill"]
+
+
+def test_site_terms_alone_when_defaults_are_off() -> None:
+    settings = RuleSettings(use_default_wordlists=False, banned_terms=("durian",))
+    assert codes("a faggot ate durian", settings) & CIVILITY == {"civility.banned_term"}
+    assert flagged("a faggot ate durian", "civility.banned_term", settings) == ["durian"]
+
+
+def test_site_terms_with_accents_match_with_and_without() -> None:
+    settings = RuleSettings(suspect_terms=("pédé",))
+    assert flagged("quel pédé", "civility.suspect_term", settings) == ["pédé"]
+    assert flagged("quel pede", "civility.suspect_term", settings) == ["pede"]
+
+
+def test_site_term_category_annotation() -> None:
+    from tests.rules.helpers import run
+
+    settings = RuleSettings(banned_terms=("frobnicator | insult",), use_default_wordlists=False)
+    (hit,) = run("you frobnicator", settings)
+    assert hit.category == "insult"
+
+
+# --- threats ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("I know where you live.", "I know where you live"),
+        ("I will find you. Count on it.", "I will find you"),
+        ("I'm going to kill you", "I'm going to kill you"),
+        ("im gonna hurt you badly", "im gonna hurt you"),
+        ("You deserve to die", "You deserve to die"),
+        ("I hope you die in a fire", "I hope you die"),
+        ("i'll break your legs", "i'll break your legs"),
+        ("I'm going to k1ll you", "I'm going to k1ll you"),
+        ("you're a dead man", "you're a dead man"),
+        ("Someone should shoot him.", "Someone should shoot him"),
+        ("I will hunt you down", "I will hunt you down"),
+    ],
+)
+def test_direct_threats_reject(text: str, phrase: str) -> None:
+    assert flagged(text, "civility.threat") == [phrase]
+    assert action(text, "civility.threat") == "reject"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Traitors like him should be hanged.",
+        "They deserve to die for this.",
+        "I hope he gets cancer.",
+    ],
+)
+def test_third_person_wishes_of_harm_hold(text: str) -> None:
+    assert action(text, "civility.threat") == "review"
+
+
+# --- self-harm incitement ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("just kill yourself", "just kill yourself"),
+        ("kys loser", "kys"),
+        ("k y s", "k y s"),
+        ("go die", "go die"),
+        ("Go hang yourself.", "Go hang yourself"),
+        ("do the world a favour and die", "do the world a favour and die"),
+        ("kill urself", "kill urself"),
+        ("k!ll y0urs3lf", "k!ll y0urs3lf"),
+        ("drink bleach", "drink bleach"),
+    ],
+)
+def test_self_harm_incitement_rejects(text: str, phrase: str) -> None:
+    assert flagged(text, "civility.self_harm_incitement") == [phrase]
+    assert action(text, "civility.self_harm_incitement") == "reject"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please don't kill yourself over a football match.",
+        "Never tell anyone to kill yourself, it's cruel.",
+    ],
+)
+def test_negated_self_harm_passes(text: str) -> None:
+    assert "civility.self_harm_incitement" not in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He said 'kill yourself' to her and was banned.",
+        'Someone replied "kys" under my post.',
+        "Telling people to kys is disgusting.",
+    ],
+)
+def test_reported_self_harm_holds_at_most(text: str) -> None:
+    assert action(text, "civility.self_harm_incitement") in (None, "review")
+
+
+# --- targeted insults ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("you are an idiot", "idiot"),
+        ("You're such a moron.", "moron"),
+        ("u r an 1d10t", "1d10t"),
+        ("ur a loser lol", "loser"),
+        ("you are a complete and utter fool", "fool"),
+        ("Shut up, you clown", "clown"),
+        ("what an idiot you are", "idiot"),
+        ("you stupid idiot", "idiot"),
+        ("you people are pathetic", "pathetic"),
+        ("Are you stupid?", "stupid"),
+        ("you're a waste of space", "waste of space"),
+        ("you are a m.o.r.o.n", "m.o.r.o.n"),
+    ],
+)
+def test_targeted_insults_hold(text: str, word: str) -> None:
+    assert flagged(text, "civility.targeted_insult") == [word]
+    assert action(text, "civility.targeted_insult") == "review"
+
+
+def test_site_insult_terms() -> None:
+    settings = RuleSettings(insult_terms=("gammon",))
+    assert flagged("you absolute gammon", "civility.targeted_insult", settings) == ["gammon"]
+
+
+# --- dehumanising ------------------------------------------------------------------------------------------------
+
+
+def test_dehumanising_language_about_groups_holds() -> None:
+    assert flagged("Refugees are vermin.", "civility.dehumanising") == ["Refugees are vermin"]
+    assert action("Migrants are nothing but parasites", "civility.dehumanising") == "review"
+    assert "civility.dehumanising" not in codes("Calling refugees vermin is disgusting.")
+
+
+# --- shouting and flooding ------------------------------------------------------------------------------------------
+
+
+def test_shouting_is_a_note() -> None:
+    text = "Honestly. THIS IS THE WORST GOVERNMENT WE HAVE EVER HAD. Sad."
+    assert flagged(text, "civility.shouting") == ["THIS IS THE WORST GOVERNMENT WE HAVE EVER HAD"]
+    assert action(text, "civility.shouting") == "approve"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The NHS and the BBC and NATO agree with the EU and the UN on this.",
+        "SHORT CAPS HERE",
+        "I like it. OK?",
+    ],
+)
+def test_acronyms_and_short_caps_are_not_shouting(text: str) -> None:
+    assert "civility.shouting" not in codes(text)
+
+
+def test_shouting_thresholds_come_from_settings() -> None:
+    settings = RuleSettings(shouting_min_letters=10, shouting_min_words=3)
+    assert "civility.shouting" in codes("SHORT CAPS HERE", settings)
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("noooooooooooooo way!!!!!!!!!!!!", "!!!!!!!!!!!!"),
+        ("spam spam spam spam spam spam", "spam spam spam spam spam spam"),
+        ("buy now buy now buy now buy now buy now", "buy now buy now buy now buy now buy now"),
+    ],
+)
+def test_flooding(text: str, part: str) -> None:
+    assert part in flagged(text, "civility.flooding")
+
+
+def test_ordinary_repetition_is_not_flooding() -> None:
+    assert "civility.flooding" not in codes("no, no, no. That is not what he said... Really!!")
