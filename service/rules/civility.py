@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 from service.moderation.types import Reason, Span
@@ -315,18 +316,44 @@ def check_shouting(norm: NormalisedText, settings: RuleSettings) -> list[Reason]
     return [reason("civility.shouting", spans)] if spans else []
 
 
-_WORD_RUN_CACHE: dict[int, re.Pattern[str]] = {}
+_ALNUM_WORD = re.compile(r"[^\W_]+")
 
 
-def _word_run_pattern(repeats: int) -> re.Pattern[str]:
-    """A phrase of one to four words repeated back to back at least `repeats` times."""
-    pattern = _WORD_RUN_CACHE.get(repeats)
-    if pattern is None:
-        pattern = re.compile(
-            rf"(?<![^\W_])((?:[^\W_]+[\W_]+){{0,3}}?[^\W_]+)(?:[\W_]+\1(?![^\W_])){{{repeats - 1},}}"
-        )
-        _WORD_RUN_CACHE[repeats] = pattern
-    return pattern
+@lru_cache(maxsize=8)
+def _char_run_pattern(run: int) -> re.Pattern[str]:
+    """One non-space character repeated at least `run` times."""
+    return re.compile(rf"(\S)\1{{{run - 1},}}")
+
+
+def _repeated_phrases(norm: NormalisedText, repeats: int) -> list[Span]:
+    """Spans where a phrase of one to four words is repeated back to back at least `repeats` times."""
+    matches = list(_ALNUM_WORD.finditer(norm.text))
+    words = [m.group() for m in matches]
+    n = len(words)
+    # A phrase repeated N times means some word occurs N times; counting is far cheaper than scanning.
+    if repeats < 2 or n < repeats or max(Counter(words).values()) < repeats:
+        return []
+    regions: list[tuple[int, int]] = []
+    for k in range(1, 5):
+        # words[i] == words[i - k] over (repeats - 1) * k positions in a row = a k-word phrase repeated.
+        need = (repeats - 1) * k
+        run = first = 0
+        for i in range(k, n + 1):
+            if i < n and words[i] == words[i - k]:
+                if run == 0:
+                    first = i
+                run += 1
+                continue
+            if run >= need:
+                regions.append((first - k, i - 1))
+            run = 0
+    merged: list[list[int]] = []
+    for a, b in sorted(regions):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return [norm.to_original(matches[a].start(), matches[b].end()) for a, b in merged]
 
 
 def check_flooding(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
@@ -335,9 +362,7 @@ def check_flooding(norm: NormalisedText, settings: RuleSettings) -> list[Reason]
     run = max(settings.flood_char_run, 2)
     original = norm.original
     # Checked on the original: the normaliser has already collapsed stretched letters.
-    for match in re.finditer(rf"(\S)\1{{{run - 1},}}", original):
+    for match in _char_run_pattern(run).finditer(original):
         spans.append(Span(match.start(), match.end()))
-    if settings.flood_word_repeats >= 2:
-        for match in _word_run_pattern(settings.flood_word_repeats).finditer(norm.text):
-            spans.append(norm.to_original(match.start(), match.end()))
+    spans += _repeated_phrases(norm, settings.flood_word_repeats)
     return [reason("civility.flooding", spans)] if spans else []

@@ -59,6 +59,15 @@ _LOAN_DATING_PHARMA = re.compile(
     r"|\bwithout\s+(?:a\s+)?prescription\b"
 )
 _SENTENCE = re.compile(r"[^.!?\n]+")
+# Cheap keyword tests that every match of the expensive patterns above must pass.
+_APP_HINT = re.compile(
+    r"whats|wa\.me|telegram|tg|signal|wechat|viber|kik|snap|insta|ig|line|skype|icq|discord"
+)
+_CRYPTO_HINT = re.compile(r"recover|hacker|crypto|bitcoin|btc|forex|binary|usdt|eth|double|guaranteed|invest")
+_LDP_HINT = re.compile(
+    r"loan|credit|singles|girls|women|moms|milfs|ladies|babes|dating|hook|sex|area|viagra|cialis|levitra|"
+    r"tramadol|xanax|oxy|adderall|valium|phentermine|pills|meds|prescription"
+)
 
 
 def _spans(norm: NormalisedText, pattern: re.Pattern[str], text: str | None = None) -> list[Span]:
@@ -72,7 +81,7 @@ def check_spam(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
     """The content spam rules over one comment."""
     text = norm.text
     reasons: list[Reason] = []
-    found = _spans(norm, _CONTACT_BAIT)
+    found = _spans(norm, _CONTACT_BAIT) if _APP_HINT.search(text) else []
     if found:
         reasons.append(reason("spam.contact_bait", found))
     if any(char.isdigit() for char in text):
@@ -94,10 +103,10 @@ def check_spam(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
     offers = _spans(norm, _MONEY_PER_PERIOD)
     if offers and _WORK_FROM_HOME.search(text):
         reasons.append(reason("spam.money_offer", offers + _spans(norm, _WORK_FROM_HOME)))
-    found = _spans(norm, _CRYPTO_SCAM)
+    found = _spans(norm, _CRYPTO_SCAM) if _CRYPTO_HINT.search(text) else []
     if found:
         reasons.append(reason("spam.crypto_scam", found))
-    found = _spans(norm, _LOAN_DATING_PHARMA)
+    found = _spans(norm, _LOAN_DATING_PHARMA) if _LDP_HINT.search(text) else []
     if found:
         reasons.append(reason("spam.loan_dating_pharma", found))
     repeated = _repeated_sentences(norm, settings)

@@ -20,6 +20,10 @@ _TOKEN = re.compile(r"[^\W_](?:[^\W_]|\*)*")
 _PHRASE_GAP = r"[\W_]{1,3}"
 
 
+_MISSING: tuple[str, str | None] = ("", None)  # cache sentinel, distinct by identity
+_CACHE_LIMIT = 50_000
+
+
 @dataclass(frozen=True)
 class TermHit:
     """One occurrence of a listed term in the canonical text."""
@@ -89,6 +93,8 @@ class TermMatcher:
                 pattern = re.compile(_letters_pattern(term) + "(?:e?s)?")
                 self._words.setdefault(_squeeze(term), []).append((pattern, term, category))
                 self._by_length.setdefault(len(term), []).append((term, category))
+        # Token -> result; comments reuse the same few thousand words, so most lookups end here.
+        self._cache: dict[str, tuple[str, str | None] | None] = {}
         self._phrase_terms = [(term, category) for _, term, category in phrases]
         self._phrases = (
             re.compile(
@@ -112,7 +118,12 @@ class TermMatcher:
                 if hit is not None:
                     hits.append(TermHit(match.start(), match.end(), hit[0], hit[1], True))
                 continue
-            found = self._word(token, words)
+            found = self._cache.get(token, _MISSING)
+            if found is _MISSING:
+                found = self._word(token, words)
+                if len(self._cache) >= _CACHE_LIMIT:
+                    self._cache.clear()
+                self._cache[token] = found
             if found is not None:
                 hits.append(TermHit(match.start(), match.end(), found[0], found[1], False))
         if self._phrases is not None:
