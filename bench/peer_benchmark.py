@@ -1,0 +1,99 @@
+"""Our shipped models vs alt-profanity-check on every eval-only set: ROC AUC side by side, and scoring cost."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from service.ml import datasets
+from service.ml.scorer import load_scorer
+from service.text.normaliser import normalise
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+GOALS = {"jigsaw2018_test": 0.965, "kaggle_insults_test": 0.85, "kaggle_insults_verification": 0.85}
+# Sets whose label a profanity detector can fairly be compared on; spam is not what the peer measures.
+NOT_COMPARABLE = {"youtube05_shakira": "spam: the peer detects profanity, not spam"}
+
+
+def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
+    """ROC AUC, or None with a single class."""
+    return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
+
+
+def _per_comment_seconds(fn: Callable[[str], object], texts: Sequence[str], repeats: int = 3) -> float:
+    """Best-of-`repeats` mean wall time of scoring one comment at a time."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for text in texts:
+            fn(text)
+        best = min(best, (time.perf_counter() - start) / len(texts))
+    return best
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the side-by-side table and the cost ratio; never asserts (goals are reported, not enforced)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=datasets.DEFAULT_DATA_DIR)
+    parser.add_argument("--models", type=Path, default=REPO_ROOT / "models")
+    parser.add_argument("--timing-comments", type=int, default=500)
+    args = parser.parse_args(argv)
+
+    from profanity_check import predict_prob  # the peer; installed with the `bench` extra
+
+    scorer = load_scorer(args.models)
+    print(f"ours: {scorer.version}   peer: alt-profanity-check (predict_prob)")
+    print(f"{'eval-only set':30s} {'label':16s} {'rows':>6s} {'ours':>7s} {'peer':>7s} {'diff':>7s}  note")
+    wins, comparable = 0, 0
+    timing_texts: list[str] = []
+    for reader in datasets.EVAL_READERS:
+        eval_set = reader(args.data)
+        if eval_set.name == "semeval_tsd_test":
+            continue  # almost every row is toxic: a span benchmark, not a ranking one
+        timing_texts.extend(eval_set.texts[:100])
+        norms = [normalise(t) for t in eval_set.texts]
+        scores = scorer.score(norms)
+        ours = np.asarray([s[eval_set.category] for s in scores])
+        peer = np.asarray(predict_prob(list(eval_set.texts)))
+        ours_auc, peer_auc = _auc(eval_set.y, ours), _auc(eval_set.y, peer)
+        note = NOT_COMPARABLE.get(eval_set.name, "")
+        if ours_auc is not None and peer_auc is not None and not note:
+            comparable += 1
+            wins += ours_auc > peer_auc
+        goal = GOALS.get(eval_set.name)
+        if goal is not None and ours_auc is not None:
+            note = f"goal >= {goal}: {'met' if ours_auc >= goal else 'NOT met'}"
+        diff = (ours_auc - peer_auc) if ours_auc is not None and peer_auc is not None else float("nan")
+        print(
+            f"{eval_set.name:30s} {eval_set.category:16s} {len(eval_set.texts):6d} "
+            f"{ours_auc or float('nan'):7.4f} {peer_auc or float('nan'):7.4f} {diff:+7.4f}  {note}"
+        )
+    print(f"ours beats the peer on {wins} of {comparable} comparable eval-only sets")
+
+    texts = timing_texts[: args.timing_comments]
+    ours_cost = _per_comment_seconds(lambda t: scorer.score([normalise(t)]), texts)
+    peer_cost = _per_comment_seconds(lambda t: predict_prob([t]), texts)
+    print(
+        f"per-comment scoring cost over {len(texts)} comments, one at a time, same run: ours {ours_cost * 1e3:.3f} ms "
+        f"(normalise + 7 heads), peer {peer_cost * 1e3:.3f} ms (1 head); ratio ours/peer = {ours_cost / peer_cost:.2f}"
+    )
+    batch_start = time.perf_counter()
+    scorer.score([normalise(t) for t in texts])
+    ours_batch = (time.perf_counter() - batch_start) / len(texts)
+    batch_start = time.perf_counter()
+    predict_prob(list(texts))
+    peer_batch = (time.perf_counter() - batch_start) / len(texts)
+    print(
+        f"batched: ours {ours_batch * 1e3:.3f} ms/comment, peer {peer_batch * 1e3:.3f} ms/comment; "
+        f"ratio ours/peer = {ours_batch / peer_batch:.2f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,394 @@
+"""`moderation evaluate`: score every eval-only set, write reports/evaluation.md with plots, update the card."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
+from tqdm import tqdm
+
+from service.ml import datasets
+from service.ml.runtime import LinearScorer
+from service.ml.scorer import CARD_NAME, ModelUnavailable, load_scorer
+from service.moderation.types import CATEGORIES
+from service.text.normaliser import NormalisedText, normalise
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BATCH = 1000
+
+
+def score_set(
+    scorer: LinearScorer, texts: Sequence[str], desc: str
+) -> tuple[np.ndarray, list[NormalisedText]]:
+    """Probabilities (n, 7) for raw texts through the same normaliser the service uses."""
+    norms = [normalise(t) for t in tqdm(texts, desc=f"normalising {desc}", leave=False, mininterval=1.0)]
+    parts = [
+        scorer.probabilities([n.text for n in norms[i : i + BATCH]])
+        for i in tqdm(range(0, len(norms), BATCH), desc=f"scoring {desc}", leave=False)
+    ]
+    return (np.vstack(parts) if parts else np.zeros((0, len(CATEGORIES)))), norms
+
+
+def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
+    """ROC AUC, or None when only one class is present."""
+    return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
+
+
+def span_f1(gold: Sequence[int], predicted: set[int]) -> float:
+    """SemEval-2021 toxic spans per-text F1 over character offsets (both empty counts as 1)."""
+    gold_set = set(gold)
+    if not gold_set and not predicted:
+        return 1.0
+    if not gold_set or not predicted:
+        return 0.0
+    overlap = len(gold_set & predicted)
+    precision, recall = overlap / len(predicted), overlap / len(gold_set)
+    return 0.0 if overlap == 0 else 2 * precision * recall / (precision + recall)
+
+
+def _threshold_rows(y: np.ndarray, p: np.ndarray, points: tuple[float, float]) -> dict[str, Any]:
+    """Precision and recall on one set at the card's review and reject thresholds."""
+    out: dict[str, Any] = {}
+    for name, threshold in zip(("review", "reject"), points, strict=True):
+        flagged = p >= threshold
+        out[name] = {
+            "threshold": round(threshold, 4),
+            "flagged_share": round(float(flagged.mean()), 4),
+            "precision": round(float(y[flagged].mean()), 4) if flagged.any() else None,
+            "recall": round(float(flagged[y == 1].mean()), 4) if y.any() else None,
+        }
+    return out
+
+
+def _plot_category(category: str, curves: list[tuple[str, np.ndarray, np.ndarray]], path: Path) -> None:
+    """ROC and PR curves of every eval-only set measured on one category (small PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (roc_ax, pr_ax) = plt.subplots(1, 2, figsize=(9, 4), dpi=70)
+    for name, y, p in curves:
+        fpr, tpr, _ = roc_curve(y, p)
+        roc_ax.plot(fpr, tpr, label=f"{name} ({roc_auc_score(y, p):.3f})", linewidth=1)
+        precision, recall, _ = precision_recall_curve(y, p)
+        pr_ax.plot(recall, precision, label=f"{name} ({average_precision_score(y, p):.3f})", linewidth=1)
+    roc_ax.plot([0, 1], [0, 1], color="grey", linewidth=0.5, linestyle="--")
+    roc_ax.set(title=f"{category}: ROC (AUC)", xlabel="false positive rate", ylabel="true positive rate")
+    pr_ax.set(title=f"{category}: precision-recall (AP)", xlabel="recall", ylabel="precision")
+    roc_ax.legend(fontsize=7, loc="lower right")
+    pr_ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _plot_bias(groups: dict[str, float], path: Path) -> None:
+    """Subgroup AUC per identity term on the madlibs set (small PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = sorted(groups, key=groups.__getitem__)
+    fig, ax = plt.subplots(figsize=(9, 4), dpi=70)
+    ax.bar(range(len(names)), [groups[n] for n in names], color="tab:blue")
+    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=6)
+    ax.set(
+        title="bias madlibs: toxicity subgroup ROC AUC per identity term", ylabel="ROC AUC", ylim=(0.5, 1.0)
+    )
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def evaluate(model_dir: Path, data_dir: Path, report_dir: Path) -> dict[str, Any]:
+    """Score every eval-only set, write the report and plots, and record the results in the model card."""
+    model_dir, data_dir, report_dir = Path(model_dir), Path(data_dir), Path(report_dir)
+    scorer = load_scorer(model_dir)
+    if not isinstance(scorer, LinearScorer):
+        raise ModelUnavailable("evaluate needs the linear runtime")
+    report_dir.mkdir(parents=True, exist_ok=True)
+    points = scorer.operating_points()
+    results: dict[str, Any] = {}
+    curves: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {c: [] for c in CATEGORIES}
+    extras: dict[str, Any] = {}
+    for reader in tqdm(datasets.EVAL_READERS, desc="eval-only sets"):
+        eval_set = reader(data_dir)
+        probs, norms = score_set(scorer, eval_set.texts, eval_set.name)
+        column = CATEGORIES.index(eval_set.category)
+        p = probs[:, column]
+        entry: dict[str, Any] = {
+            "description": eval_set.description,
+            "rows": len(eval_set.texts),
+            "positives": int(eval_set.y.sum()),
+            "category": eval_set.category,
+            "roc_auc": _auc(eval_set.y, p),
+            "average_precision": float(average_precision_score(eval_set.y, p)) if eval_set.y.any() else None,
+            "roc_auc_of_toxicity_score": _auc(eval_set.y, probs[:, 0]),
+            "at_operating_points": _threshold_rows(eval_set.y, p, points[eval_set.category]),
+        }
+        if entry["roc_auc"] is not None and eval_set.name != "semeval_tsd_test":
+            curves[eval_set.category].append((eval_set.name, eval_set.y, p))
+        if eval_set.groups is not None:
+            groups = np.asarray(eval_set.groups)
+            subgroup = {}
+            for term in sorted(set(eval_set.groups) - {"other"}):
+                rows = groups == term
+                auc = _auc(eval_set.y[rows], p[rows])
+                if auc is not None:
+                    subgroup[term] = round(auc, 4)
+            extras["madlibs_subgroup_auc"] = subgroup
+            extras["madlibs_min_subgroup"] = min(subgroup.items(), key=lambda kv: kv[1])
+            extras["madlibs_mean_not_bad_score_per_term"] = {
+                term: round(float(p[(groups == term) & (eval_set.y == 0)].mean()), 4) for term in subgroup
+            }
+            _plot_bias(subgroup, report_dir / "bias_madlibs_subgroup_auc.png")
+        if eval_set.spans is not None:
+            review = points["toxicity"][0]
+            f1s = []
+            for norm, gold, score in zip(norms, eval_set.spans, p, strict=True):
+                predicted: set[int] = set()
+                if score >= review:
+                    for span in scorer.explain(norm, "toxicity", limit=3):
+                        predicted.update(range(span.start, span.end))
+                f1s.append(span_f1(gold, predicted))
+            entry["span_f1"] = round(float(np.mean(f1s)), 4)
+        results[eval_set.name] = entry
+    if "wiki_nonfuzzed" in results and "wiki_fuzzed" in results:
+        extras["wiki_fuzzed_auc_difference"] = round(
+            results["wiki_nonfuzzed"]["roc_auc"] - results["wiki_fuzzed"]["roc_auc"], 4
+        )
+    for category, sets in curves.items():
+        if sets:
+            _plot_category(category, sets, report_dir / f"curves_{category}.png")
+    card = json.loads((model_dir / CARD_NAME).read_text(encoding="utf-8"))
+    card["eval_only"] = {
+        "evaluated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "model_version": scorer.version,
+        "note": "eval-only sets: never trained on, never used to pick thresholds or hyper-parameters",
+        "sets": results,
+        "identity_bias": extras,
+    }
+    (model_dir / CARD_NAME).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    (report_dir / "evaluation.md").write_text(render_report(card), encoding="utf-8")
+    (model_dir / "README.md").write_text(render_readme(card), encoding="utf-8")
+    return card
+
+
+def _fmt(value: Any) -> str:
+    """Numbers to 3 decimals, None as an em dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def _eval_table(card: dict[str, Any]) -> list[str]:
+    """Markdown table of the eval-only results."""
+    lines = [
+        "| eval-only set | rows | positives | category | ROC AUC | AP | AUC of toxicity score | span F1 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in card["eval_only"].get("sets", {}).items():
+        lines.append(
+            f"| {name} | {r['rows']} | {r['positives']} | {r['category']} | {_fmt(r['roc_auc'])} | "
+            f"{_fmt(r['average_precision'])} | {_fmt(r['roc_auc_of_toxicity_score'])} | {_fmt(r.get('span_f1'))} |"
+        )
+    return lines
+
+
+def _threshold_table(card: dict[str, Any]) -> list[str]:
+    """Markdown table: precision/recall on each eval-only set at the card's operating points."""
+    lines = [
+        "| eval-only set | category | review thr | flagged | precision | recall | reject thr | flagged | "
+        "precision | recall |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in card["eval_only"].get("sets", {}).items():
+        rv, rj = r["at_operating_points"]["review"], r["at_operating_points"]["reject"]
+        lines.append(
+            f"| {name} | {r['category']} | {_fmt(rv['threshold'])} | {_fmt(rv['flagged_share'])} | "
+            f"{_fmt(rv['precision'])} | {_fmt(rv['recall'])} | {_fmt(rj['threshold'])} | {_fmt(rj['flagged_share'])} | "
+            f"{_fmt(rj['precision'])} | {_fmt(rj['recall'])} |"
+        )
+    return lines
+
+
+def _cv_table(card: dict[str, Any]) -> list[str]:
+    """Markdown table of the cross-validation metrics and operating points."""
+    lines = [
+        "| category | rows | positives | C | CV ROC AUC | CV AP | review | reject |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c in card["categories"]:
+        m, (review, reject) = card["cv_metrics"][c], card["operating_points"][c]
+        lines.append(
+            f"| {c} | {m['rows']} | {m['positives']} | {m['C']} | {_fmt(m['cv_roc_auc'])} | "
+            f"{_fmt(m['cv_average_precision'])} | {review:.3f} | {reject:.3f} |"
+        )
+    return lines
+
+
+def _bias_lines(card: dict[str, Any]) -> list[str]:
+    """Identity-bias summary lines."""
+    bias = card["eval_only"].get("identity_bias", {})
+    lines = []
+    if "wiki_fuzzed_auc_difference" in bias:
+        lines.append(
+            f"- Wikipedia toxicity: ROC AUC nonfuzzed minus fuzzed (identity terms swapped) = "
+            f"{bias['wiki_fuzzed_auc_difference']:+.4f} (0 means the swap changes nothing)."
+        )
+    if "madlibs_subgroup_auc" in bias:
+        sub = bias["madlibs_subgroup_auc"]
+        worst = sorted(sub.items(), key=lambda kv: kv[1])[:8]
+        lines.append(
+            f"- Bias madlibs (synthetic): toxicity subgroup ROC AUC per identity term, min {min(sub.values()):.3f}, "
+            f"median {float(np.median(list(sub.values()))):.3f}, max {max(sub.values()):.3f}. Lowest: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in worst)
+            + "."
+        )
+        scores = bias.get("madlibs_mean_not_bad_score_per_term", {})
+        if scores:
+            top = sorted(scores.items(), key=lambda kv: -kv[1])[:8]
+            lines.append(
+                "- Mean toxicity score of the NOT_BAD madlibs sentences, highest terms: "
+                + ", ".join(f"{k} {v:.3f}" for k, v in top)
+                + " (a term the model treats as toxic on its own)."
+            )
+    return lines
+
+
+def render_report(card: dict[str, Any]) -> str:
+    """reports/evaluation.md."""
+    lines = [
+        f"# Evaluation of {card['name']} {card['version']}",
+        "",
+        f"Generated by `python -m service.ml.evaluate` on {card['eval_only']['evaluated']}. Every set below is "
+        "eval-only: never trained on, never used to choose hyper-parameters or thresholds.",
+        "",
+        "## ROC AUC per eval-only set (on its comparable category)",
+        "",
+        *_eval_table(card),
+        "",
+        "## Precision and recall at the card's operating points (chosen on training CV folds)",
+        "",
+        *_threshold_table(card),
+        "",
+        "## Identity bias",
+        "",
+        *_bias_lines(card),
+        "",
+        "![madlibs](bias_madlibs_subgroup_auc.png)",
+        "",
+        "## Curves",
+        "",
+        *[f"![{c}](curves_{c}.png)" for c in CATEGORIES if (Path("curves") / c).name],
+        "",
+        "Categories without any eval-only set (severe_toxicity, threat, obscene) have no curve; "
+        "their only evidence is the cross-validation on training data below.",
+        "",
+        "## Cross-validation on training data",
+        "",
+        *_cv_table(card),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def render_readme(card: dict[str, Any]) -> str:
+    """models/README.md: the model card in prose, generated from model_card.json."""
+    libs = card["libraries"]
+    source_lines = []
+    for s in card["training_sources"]:
+        files = ", ".join(f"`{f['file']}`" for f in s["files"])
+        source_lines.append(
+            f"- **{s['name']}** ({s['rows_used']} rows used; {s['rows_dropped_as_eval_duplicates']} dropped as "
+            f"duplicates of eval-only texts). License: {s['license']}. Files: {files}. Mapping: {s['label_mapping']}"
+        )
+    lines = [
+        f"# Model card: {card['name']} {card['version']}",
+        "",
+        "Generated from `model_card.json` by `python -m service.ml.evaluate`; do not edit by hand.",
+        "",
+        "## What it is",
+        "",
+        f"One joblib file (`{card['artifact']['file']}`, {card['artifact']['bytes'] / 1e6:.2f} MB, sha256 "
+        f"`{card['artifact']['sha256']}`) holding one shared vectorisation of the normalised text "
+        f"(normaliser version {card['normaliser_version']}): hashed word 1-2 grams and char_wb 2-5 grams, pruned to "
+        "the most frequent columns, sublinear TF-IDF; and one L2 logistic-regression head per category "
+        f"({', '.join(card['categories'])}), Platt-calibrated on out-of-fold scores. Fitted with Python "
+        f"{libs['python']}, scikit-learn {libs['scikit_learn']}, joblib {libs['joblib']}, numpy {libs['numpy']}. "
+        "The loader (`service.ml.scorer.load_scorer`) refuses the artifact if its sha256 differs from the card, "
+        "if scikit-learn or joblib differ, if numpy's major version differs, or if the normaliser version differs.",
+        "",
+        "## Retrain and evaluate",
+        "",
+        "```",
+        "python -m service.ml.train --data ../shared/datasets --out models     # or: moderation train",
+        "python -m service.ml.evaluate --data ../shared/datasets --models models --reports reports",
+        "python -m bench.peer_benchmark                                        # vs alt-profanity-check",
+        "```",
+        "",
+        f"Training is seeded (seed {card['model']['seed']}) and took {card['training']['seconds']} s on 2 cores "
+        f"for {card['training']['rows']} rows; the sha256 of every input file is in the card.",
+        "",
+        "## Training data",
+        "",
+        *source_lines,
+        "",
+        "The `seeds_labelled` rows are HAND-WRITTEN by this project's engineers (news comment-section spam and "
+        "ham, and a few toxic lines); they are not real user comments.",
+        "",
+        "## Cross-validation (training data only) and operating points",
+        "",
+        card["operating_points"]["meaning"] + ".",
+        "",
+        *_cv_table(card),
+        "",
+        "## Eval-only results",
+        "",
+        *(_eval_table(card) if card["eval_only"].get("sets") else ["Not evaluated yet."]),
+        "",
+        *_bias_lines(card),
+        "",
+        "## Known limitations",
+        "",
+        "- A bag of n-grams: no context, sarcasm or quotation awareness; quoting an insult to condemn it scores as "
+        "the insult.",
+        "- Most training text is tweets and Wikipedia talk pages, not news comment sections; the only "
+        "comment-section spam is the project's small hand-written seed set, so link/SEO spam coverage is thin "
+        "and the rules layer must carry it.",
+        "- severe_toxicity (69 positives) and threat (~100 positives) have very little data and no eval-only set; "
+        "treat their scores as weak signals.",
+        "- Identity terms that co-occur with abuse in the training data raise scores on neutral sentences "
+        "(see the madlibs numbers above).",
+        "- English only.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point: python -m service.ml.evaluate --data DIR --models models --reports reports."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=datasets.DEFAULT_DATA_DIR)
+    parser.add_argument("--models", type=Path, default=REPO_ROOT / "models")
+    parser.add_argument("--reports", type=Path, default=REPO_ROOT / "reports")
+    args = parser.parse_args(argv)
+    card = evaluate(args.models, args.data, args.reports)
+    for name, r in card["eval_only"]["sets"].items():
+        print(f"{name:28s} {r['category']:16s} ROC AUC {_fmt(r['roc_auc'])}", file=sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

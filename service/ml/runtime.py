@@ -1,0 +1,124 @@
+"""The runtime Scorer: one vectorisation per batch, every calibrated linear head, and n-gram explanations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from service.ml.features import FeatureSpace, char_ngrams_with_spans, word_ngrams_with_spans
+from service.moderation.types import CATEGORIES, Span
+from service.text.normaliser import NormalisedText
+
+ARTIFACT_FORMAT = 1
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Numerically stable logistic function."""
+    return np.asarray(0.5 * (1.0 + np.tanh(0.5 * z)))
+
+
+class LinearScorer:
+    """Calibrated linear heads over the shared feature space; implements the `Scorer` protocol."""
+
+    def __init__(self, payload: dict[str, Any], card: dict[str, Any]) -> None:
+        """Wrap a verified artifact payload and its card."""
+        self.card = card
+        self.version: str = card["version"]
+        self.categories: tuple[str, ...] = tuple(payload["categories"])
+        self.space = FeatureSpace.from_payload(payload["features"])
+        self.coef = np.asarray(payload["coef"], dtype=np.float32)  # (width, n_categories)
+        self.intercept = np.asarray(payload["intercept"], dtype=np.float64)
+        self.platt = np.asarray(payload["platt"], dtype=np.float64)  # (n_categories, 2): slope, offset
+        self._operating_points = {
+            k: (float(v[0]), float(v[1])) for k, v in payload["operating_points"].items()
+        }
+
+    def decision(self, canonical: Sequence[str]) -> np.ndarray:
+        """Raw linear scores, shape (n, n_categories)."""
+        features = self.space.transform(canonical)
+        return np.asarray(features @ self.coef, dtype=np.float64) + self.intercept
+
+    def probabilities(self, canonical: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities for canonical texts, shape (n, n_categories)."""
+        if not canonical:
+            return np.zeros((0, len(self.categories)))
+        z = self.decision(canonical)
+        return sigmoid(z * self.platt[:, 0] + self.platt[:, 1])
+
+    def score(self, texts: Sequence[NormalisedText]) -> list[dict[str, float]]:
+        """One dict per text with a probability for each of the seven categories."""
+        probs = self.probabilities([t.text for t in texts])
+        return [{c: float(p) for c, p in zip(self.categories, row, strict=True)} for row in probs]
+
+    def operating_points(self) -> dict[str, tuple[float, float]]:
+        """Default (review, reject) thresholds per category, chosen by cross-validation on training data."""
+        return dict(self._operating_points)
+
+    def contributions(self, canonical: str, category: str) -> list[tuple[float, int, int]]:
+        """(coefficient × feature value, start, end) for each of the text's own n-grams, canonical offsets."""
+        column = self.categories.index(category)
+        features = self.space.transform([canonical])
+        values = np.zeros(self.space.width, dtype=np.float32)
+        values[features.indices] = features.data
+        out: list[tuple[float, int, int]] = []
+        for block, offset, grams in (
+            (self.space.word, 0, word_ngrams_with_spans(canonical)),
+            (self.space.char, self.space.word.width, char_ngrams_with_spans(canonical)),
+        ):
+            if not grams:
+                continue
+            kept = block.hashes([g for g, _, _ in grams])
+            for (_, start, end), col in zip(grams, kept, strict=True):
+                if col < 0:
+                    continue
+                weight = float(self.coef[offset + col, column] * values[offset + col])
+                if weight > 0:
+                    out.append((weight, start, end))
+        return out
+
+    def explain(self, text: NormalisedText, category: str, limit: int = 3) -> tuple[Span, ...]:
+        """Spans of the original text whose n-grams pushed `category` up the most, merged when overlapping."""
+        if category not in self.categories or limit <= 0 or not text.text:
+            return ()
+        # Sum the pushes per canonical range (a word's many char n-grams land on the same range).
+        totals: dict[tuple[int, int], float] = {}
+        for weight, start, end in self.contributions(text.text, category):
+            totals[(start, end)] = totals.get((start, end), 0.0) + weight
+        if not totals:
+            return ()
+        # Only the strongest few candidates, so that bigrams cannot chain the whole comment together.
+        strongest = sorted(totals.items(), key=lambda item: -item[1])[: limit * 3]
+        clusters: list[list[float]] = []  # [start, end, weight]
+        for (start, end), weight in sorted(strongest):
+            if clusters and start < clusters[-1][1]:
+                clusters[-1][1] = max(clusters[-1][1], end)
+                clusters[-1][2] += weight
+            else:
+                clusters.append([start, end, weight])
+        best = sorted(clusters, key=lambda c: -c[2])[:limit]
+        spans = [text.to_original(int(s), int(e)) for s, e, _ in sorted(best)]
+        return tuple(_merge_spans(spans))
+
+
+def _merge_spans(spans: list[Span]) -> list[Span]:
+    """Merge overlapping original-text spans (mapping back can make neighbours overlap)."""
+    merged: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        if merged and span.start < merged[-1].end:
+            merged[-1] = Span(merged[-1].start, max(merged[-1].end, span.end))
+        else:
+            merged.append(span)
+    return merged
+
+
+def check_payload(payload: Any) -> None:
+    """Raise ValueError unless `payload` looks like an artifact this runtime can run."""
+    if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
+        raise ValueError(f"artifact format is not {ARTIFACT_FORMAT}")
+    if tuple(payload.get("categories", ())) != CATEGORIES:
+        raise ValueError(f"artifact categories {payload.get('categories')} differ from {list(CATEGORIES)}")
+    width = len(payload["features"]["word"]["columns"]) + len(payload["features"]["char"]["columns"])
+    if np.shape(payload["coef"]) != (width, len(CATEGORIES)):
+        raise ValueError("artifact coefficients do not match its feature space")

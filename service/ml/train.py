@@ -1,0 +1,393 @@
+"""`moderation train`: fit the shared vectorisation and one calibrated head per category, reproducibly."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from tqdm import tqdm
+
+from service.ml import datasets
+from service.ml.features import CHAR_NGRAMS, HASH_BITS, WORD_NGRAMS, WORD_TOKEN_PATTERN, fit_feature_space
+from service.ml.runtime import ARTIFACT_FORMAT
+from service.ml.scorer import ARTIFACT_NAME, CARD_NAME, library_versions, sha256_file
+from service.moderation.types import CATEGORIES
+from service.text.normaliser import NORMALISER_VERSION, normalise
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Targets for the default operating points, measured on out-of-fold predictions of the training data.
+REVIEW_RECALL = 0.90
+REJECT_PRECISION = 0.90
+# A reject threshold must rest on at least this many out-of-fold predictions above it.
+MIN_REJECT_SUPPORT = 20
+
+
+@dataclass
+class TrainConfig:
+    """Knobs for one training run; the defaults are what the shipped model uses."""
+
+    seed: int = 0
+    word_budget: int = 60_000
+    char_budget: int = 120_000
+    min_df: int = 3
+    c_grid: tuple[float, ...] = (1.0, 4.0, 16.0)
+    folds: int = 3
+    n_jobs: int = 2
+    # Only for the tiny test models: cap rows per source so a fit takes a second.
+    max_rows_per_source: int | None = None
+    hash_bits: int = HASH_BITS
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TrainingData:
+    """Every training row after normalisation and the eval-overlap guard."""
+
+    canonical: list[str]
+    labels: np.ndarray
+    weights: np.ndarray
+    source: np.ndarray  # index into `sets`
+    sets: list[datasets.LabelledSet]
+    dropped_eval_overlap: dict[str, int]
+
+
+def _canonical(texts: Sequence[str], desc: str) -> list[str]:
+    """Normalise texts with a progress bar."""
+    return [normalise(t).text for t in tqdm(texts, desc=desc, unit="text", leave=False, mininterval=1.0)]
+
+
+def eval_canonical_texts(data_dir: Path) -> set[str]:
+    """Canonical forms of every eval-only text, used ONLY to drop training rows that duplicate them."""
+    out: set[str] = set()
+    for reader in tqdm(datasets.EVAL_READERS, desc="eval-only texts (overlap guard)", leave=False):
+        try:
+            eval_set = reader(data_dir)
+        except FileNotFoundError:
+            continue
+        if eval_set.name == "bias_madlibs":
+            continue  # synthetic templates; no real comment can leak from there
+        out.update(normalise(t).text for t in eval_set.texts)
+    return out
+
+
+def load_training_data(
+    data_dir: Path, config: TrainConfig, seeds_dir: Path = datasets.SEEDS_DIR
+) -> TrainingData:
+    """Read every training source, normalise it, and drop rows whose text is also in an eval-only set."""
+    sets = []
+    readers = {**datasets.TRAIN_READERS_BY_NAME, "seeds_labelled": lambda _: datasets.read_seeds(seeds_dir)}
+    chosen = [name for name in readers if not config.sources or name in config.sources]
+    for name in tqdm(chosen, desc="reading training sets"):
+        labelled = readers[name](data_dir)
+        if config.max_rows_per_source and len(labelled) > config.max_rows_per_source:
+            rng = np.random.default_rng(config.seed)
+            keep = np.sort(rng.choice(len(labelled), config.max_rows_per_source, replace=False))
+            labelled = datasets.LabelledSet(
+                labelled.name,
+                [labelled.texts[i] for i in keep],
+                labelled.labels[keep],
+                labelled.weights[keep],
+                labelled.files,
+            )
+        sets.append(labelled)
+    guard = eval_canonical_texts(data_dir)
+    canonical: list[str] = []
+    labels, weights, source = [], [], []
+    dropped: dict[str, int] = {}
+    for index, labelled in enumerate(sets):
+        texts = _canonical(labelled.texts, f"normalising {labelled.name}")
+        keep = np.asarray([t not in guard and bool(t) for t in texts], dtype=bool)
+        dropped[labelled.name] = int((~keep).sum())
+        canonical.extend(t for t, k in zip(texts, keep, strict=True) if k)
+        labels.append(labelled.labels[keep])
+        weights.append(labelled.weights[keep])
+        source.append(np.full(int(keep.sum()), index))
+    return TrainingData(
+        canonical=canonical,
+        labels=np.vstack(labels),
+        weights=np.concatenate(weights),
+        source=np.concatenate(source),
+        sets=sets,
+        dropped_eval_overlap=dropped,
+    )
+
+
+def logistic(c: float, seed: int) -> LogisticRegression:
+    """One L2 logistic-regression head.
+
+    Dual coordinate descent: with fewer rows than columns it reaches the same optimum about 7x faster
+    than liblinear's primal solver on this data (measured: 3.4 s vs 23.6 s for the toxicity head).
+    """
+    return LogisticRegression(C=c, solver="liblinear", dual=True, max_iter=1000, random_state=seed)
+
+
+def _fit_fold(
+    x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, train: np.ndarray, test: np.ndarray, c: float, seed: int
+) -> np.ndarray:
+    """Decision scores on one held-out fold."""
+    model = logistic(c, seed)
+    model.fit(x[train], y[train], sample_weight=w[train])
+    return np.asarray(model.decision_function(x[test]))
+
+
+def review_threshold(y: np.ndarray, p: np.ndarray, target: float = REVIEW_RECALL) -> float:
+    """Highest threshold whose recall on out-of-fold predictions is at least `target`."""
+    positives = np.sort(p[y == 1])[::-1]
+    if len(positives) == 0:
+        return 0.5
+    needed = int(np.ceil(target * len(positives)))
+    return float(positives[needed - 1])
+
+
+def reject_threshold(y: np.ndarray, p: np.ndarray, target: float = REJECT_PRECISION) -> float:
+    """Lowest threshold above which out-of-fold precision stays at least `target` (1.0: never reject)."""
+    precision, _, thresholds = precision_recall_curve(y, p)
+    support = np.asarray([(p >= t).sum() for t in thresholds])
+    bad = np.flatnonzero((precision[:-1] < target) & (support >= MIN_REJECT_SUPPORT))
+    start = bad[-1] + 1 if len(bad) else 0
+    usable = np.flatnonzero(support[start:] >= MIN_REJECT_SUPPORT)
+    if len(usable) == 0:
+        return 1.0
+    return float(thresholds[start + usable[0]])
+
+
+def _platt(z: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int) -> tuple[float, float]:
+    """Platt scaling (slope, offset) fitted on out-of-fold decision scores."""
+    model = LogisticRegression(C=1e4, solver="lbfgs", random_state=seed)
+    model.fit(z.reshape(-1, 1), y, sample_weight=w)
+    return float(model.coef_[0, 0]), float(model.intercept_[0])
+
+
+def fit_head(
+    x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, source: np.ndarray, config: TrainConfig, name: str
+) -> dict[str, Any]:
+    """Pick C by stratified CV, calibrate on out-of-fold scores, choose operating points, refit on all rows."""
+    if min(int(y.sum()), int(len(y) - y.sum())) < config.folds:
+        return _fit_without_cv(x, y, w, config)
+    folds = list(
+        StratifiedKFold(config.folds, shuffle=True, random_state=config.seed).split(np.zeros(len(y)), y)
+    )
+    tasks = [(c, k) for c in config.c_grid for k in range(len(folds))]
+    # Threads, not processes: liblinear releases the GIL and the big matrix is then shared, not copied.
+    results = Parallel(n_jobs=config.n_jobs, backend="threading")(
+        delayed(_fit_fold)(x, y, w, folds[k][0], folds[k][1], c, config.seed)
+        for c, k in tqdm(tasks, desc=f"CV {name}", leave=False)
+    )
+    oof_by_c: dict[float, np.ndarray] = {c: np.zeros(len(y)) for c in config.c_grid}
+    for (c, k), scores in zip(tasks, results, strict=True):
+        oof_by_c[c][folds[k][1]] = scores
+    grid = {str(c): float(roc_auc_score(y, oof, sample_weight=w)) for c, oof in oof_by_c.items()}
+    best_c = max(config.c_grid, key=lambda c: grid[str(c)])
+    oof = oof_by_c[best_c]
+    slope, offset = _platt(oof, y, w, config.seed)
+    calibrated = 1.0 / (1.0 + np.exp(-(slope * oof + offset)))
+    review, reject = review_threshold(y, calibrated), reject_threshold(y, calibrated)
+    final = logistic(best_c, config.seed)
+    final.fit(x, y, sample_weight=w)
+    per_source = {}
+    for index in np.unique(source):
+        rows = source == index
+        if 0 < y[rows].sum() < rows.sum():
+            per_source[int(index)] = float(roc_auc_score(y[rows], oof[rows]))
+    return {
+        "coef": final.coef_[0].astype(np.float32),
+        "intercept": float(final.intercept_[0]),
+        "platt": (slope, offset),
+        "operating_points": (max(0.0, min(review, reject)), reject),
+        "metrics": {
+            "rows": len(y),
+            "positives": int(y.sum()),
+            "C": best_c,
+            "cv_roc_auc_weighted_by_C": grid,
+            "cv_roc_auc": float(roc_auc_score(y, oof)),
+            "cv_average_precision": float(average_precision_score(y, oof)),
+            "review_threshold_cv_recall": float((calibrated[y == 1] >= review).mean()),
+            "reject_threshold_cv_precision": float(y[calibrated >= reject].mean()) if reject < 1 else None,
+            "per_source_roc_auc": per_source,
+        },
+    }
+
+
+def _fit_without_cv(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, config: TrainConfig) -> dict[str, Any]:
+    """Too few examples of a class to cross-validate (tiny test models): plain fit, never auto-reject."""
+    c = config.c_grid[0]
+    if 0 < y.sum() < len(y):
+        model = logistic(c, config.seed)
+        model.fit(x, y, sample_weight=w)
+        coef, intercept = model.coef_[0].astype(np.float32), float(model.intercept_[0])
+    else:
+        coef, intercept = np.zeros(x.shape[1], dtype=np.float32), (8.0 if y.mean() > 0.5 else -8.0)
+    return {
+        "coef": coef,
+        "intercept": intercept,
+        "platt": (1.0, 0.0),
+        "operating_points": (0.5, 1.0),
+        "metrics": {
+            "rows": len(y),
+            "positives": int(y.sum()),
+            "C": c,
+            "cv_roc_auc": None,
+            "cv_average_precision": None,
+            "note": "too few examples to cross-validate",
+            "per_source_roc_auc": {},
+        },
+    }
+
+
+def _source_entries(data: TrainingData, data_dir: Path, licenses: dict[str, str]) -> list[dict[str, Any]]:
+    """Card entries: every training source with license, row count and file sha256."""
+    entries = []
+    for index, labelled in enumerate(data.sets):
+        files = []
+        for path in labelled.files:
+            try:
+                relative = str(path.relative_to(data_dir))
+            except ValueError:
+                relative = str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else path.name
+            files.append(
+                {
+                    "file": relative,
+                    "sha256": sha256_file(path),
+                    "license": licenses.get(relative, "see source"),
+                }
+            )
+        is_seed = labelled.name == "seeds_labelled"
+        entries.append(
+            {
+                "name": labelled.name,
+                "rows_used": int((data.source == index).sum()),
+                "rows_dropped_as_eval_duplicates": data.dropped_eval_overlap.get(labelled.name, 0),
+                "label_mapping": datasets.LABEL_MAPPING.get(labelled.name, ""),
+                "license": "Apache-2.0 (this project; HAND-WRITTEN by the project's engineers)"
+                if is_seed
+                else "; ".join(sorted({f["license"] for f in files})),
+                "files": files,
+            }
+        )
+    return entries
+
+
+def train(data_dir: Path, out_dir: Path, seed: int = 0, config: TrainConfig | None = None) -> dict[str, Any]:
+    """Fit every head from `data_dir`, write the joblib artifact and model card to `out_dir`; returns the card."""
+    started = time.monotonic()
+    config = config or TrainConfig(seed=seed)
+    config.seed = seed
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"no data sets at {data_dir} (pass --data DIR)")
+    data = load_training_data(data_dir, config)
+    print(f"{len(data.canonical)} training rows from {len(data.sets)} sources", file=sys.stderr)
+    space, x = fit_feature_space(
+        data.canonical, config.word_budget, config.char_budget, config.min_df, hash_bits=config.hash_bits
+    )
+    print(f"features: {space.word.width} word + {space.char.width} char columns", file=sys.stderr)
+    heads = {}
+    for column, category in enumerate(tqdm(CATEGORIES, desc="heads")):
+        rows = np.flatnonzero(data.labels[:, column] != datasets.MISSING)
+        y = data.labels[rows, column].astype(np.int64)
+        heads[category] = fit_head(x[rows], y, data.weights[rows], data.source[rows], config, category)
+    payload = {
+        "format": ARTIFACT_FORMAT,
+        "categories": list(CATEGORIES),
+        "features": space.to_payload(),
+        "coef": np.stack([heads[c]["coef"] for c in CATEGORIES], axis=1),
+        "intercept": np.asarray([heads[c]["intercept"] for c in CATEGORIES]),
+        "platt": np.asarray([heads[c]["platt"] for c in CATEGORIES]),
+        "operating_points": {c: heads[c]["operating_points"] for c in CATEGORIES},
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    artifact = out_dir / ARTIFACT_NAME
+    joblib.dump(payload, artifact, compress=("xz", 9))
+    digest = sha256_file(artifact)
+    source_names = [s.name for s in data.sets]
+    metrics = {}
+    for category in CATEGORIES:
+        m = dict(heads[category]["metrics"])
+        m["per_source_roc_auc"] = {source_names[k]: v for k, v in m["per_source_roc_auc"].items()}
+        metrics[category] = m
+    card: dict[str, Any] = {
+        "name": "moderation-classifier",
+        "version": f"{dt.datetime.now(dt.UTC):%Y.%m.%d}-{digest[:8]}",
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "artifact": {"file": ARTIFACT_NAME, "sha256": digest, "bytes": artifact.stat().st_size},
+        "libraries": library_versions(),
+        "normaliser_version": NORMALISER_VERSION,
+        "categories": list(CATEGORIES),
+        "model": {
+            "features": {
+                "input": "service.text.normalise(text).text (canonical form)",
+                "word": {
+                    "ngram_range": list(WORD_NGRAMS),
+                    "token_pattern": WORD_TOKEN_PATTERN,
+                    "kept_columns": space.word.width,
+                },
+                "char_wb": {"ngram_range": list(CHAR_NGRAMS), "kept_columns": space.char.width},
+                "hashing": f"HashingVectorizer 2^{config.hash_bits} buckets per block, alternate_sign=False; "
+                f"the most frequent columns (df >= {config.min_df}) kept; sublinear TF x smooth IDF; "
+                "each block L2-normalised",
+            },
+            "heads": "LogisticRegression (liblinear, L2) per category on rows that source labels, "
+            "C picked by out-of-fold ROC AUC, Platt-calibrated on out-of-fold scores",
+            "c_grid": list(config.c_grid),
+            "cv_folds": config.folds,
+            "seed": config.seed,
+        },
+        "operating_points": {
+            "meaning": f"(review, reject): review = highest threshold with out-of-fold recall >= {REVIEW_RECALL}; "
+            f"reject = lowest threshold above which out-of-fold precision >= {REJECT_PRECISION} "
+            f"(with >= {MIN_REJECT_SUPPORT} rows above it); 1.0 means 'never auto-reject on this score'",
+            **{c: list(heads[c]["operating_points"]) for c in CATEGORIES},
+        },
+        "cv_metrics": metrics,
+        "training": {
+            "rows": len(data.canonical),
+            "seconds": round(time.monotonic() - started, 1),
+            "eval_overlap_guard": "training rows whose canonical text equals an eval-only text are dropped",
+            "hand_written_seeds": "seeds/labelled/*.jsonl are HAND-WRITTEN by this project (not real comments)",
+        },
+        "training_sources": _source_entries(data, data_dir, datasets.licenses(data_dir)),
+        "label_mapping": datasets.LABEL_MAPPING,
+        "eval_only": {"note": "filled in by `moderation evaluate` (python -m service.ml.evaluate)"},
+    }
+    write_card(out_dir, card)
+    print(
+        f"wrote {artifact} ({artifact.stat().st_size / 1e6:.2f} MB) in {card['training']['seconds']} s",
+        file=sys.stderr,
+    )
+    return card
+
+
+def write_card(out_dir: Path, card: dict[str, Any]) -> None:
+    """Write the model card as stable, diff-friendly JSON."""
+    (out_dir / CARD_NAME).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point: python -m service.ml.train --data DIR --out models."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--data", type=Path, default=datasets.DEFAULT_DATA_DIR, help="the shared datasets folder"
+    )
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "models", help="where to write the artifacts")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    train(args.data, args.out, seed=args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

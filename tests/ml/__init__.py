@@ -1,0 +1,1 @@
+"""Tests of the trained classifiers: loader checks, runtime, training and the shipped artifact."""

@@ -1,0 +1,156 @@
+"""Loader refusals, score shape, explain spans and training on a tiny model built in tmp_path."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from service.ml import datasets
+from service.ml.scorer import ARTIFACT_NAME, CARD_NAME, ModelUnavailable, load_scorer
+from service.ml.train import TrainConfig, train
+from service.moderation.types import CATEGORIES
+from service.text import normalise
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DATASETS = REPO_ROOT.parent / "shared" / "datasets"
+REQUIRE_DATASETS = os.environ.get("MODERATION_TEST_REQUIRE_DATASETS") == "1"
+
+
+def needs_datasets() -> None:
+    """Skip without the shared data sets, unless the environment says they are required."""
+    if not DATASETS.is_dir():
+        if REQUIRE_DATASETS:
+            pytest.fail(f"MODERATION_TEST_REQUIRE_DATASETS=1 but {DATASETS} is missing")
+        pytest.skip(f"{DATASETS} is missing")
+
+
+TINY = TrainConfig(
+    word_budget=3000, char_budget=6000, min_df=1, c_grid=(4.0,), folds=3, n_jobs=1, hash_bits=16
+)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny model fitted on the project's hand-written seeds only (no shared data needed)."""
+    out = tmp_path_factory.mktemp("model")
+    empty_data = tmp_path_factory.mktemp("no-datasets")
+    config = TrainConfig(**{**TINY.__dict__, "sources": ["seeds_labelled"]})
+    train(empty_data, out, seed=0, config=config)
+    return out
+
+
+@pytest.fixture
+def model_copy(tiny_model: Path, tmp_path: Path) -> Path:
+    """A private copy a test may damage."""
+    target = tmp_path / "model"
+    shutil.copytree(tiny_model, target)
+    return target
+
+
+def test_tiny_model_scores_seven_probabilities(tiny_model: Path) -> None:
+    scorer = load_scorer(tiny_model)
+    scores = scorer.score(
+        [normalise("You are an idiot."), normalise("Thanks for the article."), normalise("")]
+    )
+    assert len(scores) == 3
+    for row in scores:
+        assert set(row) == set(CATEGORIES)
+        assert all(0.0 <= value <= 1.0 for value in row.values())
+    assert scorer.score([]) == []
+    review, reject = scorer.operating_points()["spam"]
+    assert 0.0 <= review <= reject <= 1.0
+
+
+def test_card_records_versions_and_sources(tiny_model: Path) -> None:
+    card = json.loads((tiny_model / CARD_NAME).read_text())
+    assert card["normaliser_version"] == normalise.__globals__["NORMALISER_VERSION"]
+    assert {"scikit_learn", "joblib", "numpy", "python"} <= set(card["libraries"])
+    assert card["training_sources"][0]["name"] == "seeds_labelled"
+    assert all(len(f["sha256"]) == 64 for f in card["training_sources"][0]["files"])
+
+
+def test_explain_spans_point_into_the_original_text(tiny_model: Path) -> None:
+    scorer = load_scorer(tiny_model)
+    original = "Great  article.\u200b   You are a pathetic IDIOT and a m0ron!!"
+    norm = normalise(original)
+    spans = scorer.explain(norm, "insult", limit=3)
+    assert spans, "an insult should be explained by at least one span"
+    assert len(spans) <= 3
+    for span in spans:
+        assert 0 <= span.start < span.end <= len(original)
+        assert original[span.start : span.end].strip()
+    assert all(a.end <= b.start for a, b in itertools.pairwise(spans)), "spans are merged and sorted"
+    assert scorer.explain(normalise(""), "insult") == ()
+
+
+def test_sha256_mismatch_is_refused(model_copy: Path) -> None:
+    artifact = model_copy / ARTIFACT_NAME
+    artifact.write_bytes(artifact.read_bytes() + b"tampered")
+    with pytest.raises(ModelUnavailable, match="sha256"):
+        load_scorer(model_copy)
+
+
+def test_library_version_mismatch_is_refused(model_copy: Path) -> None:
+    card = json.loads((model_copy / CARD_NAME).read_text())
+    card["libraries"]["scikit_learn"] = "0.0.1"
+    (model_copy / CARD_NAME).write_text(json.dumps(card))
+    with pytest.raises(ModelUnavailable, match="scikit_learn"):
+        load_scorer(model_copy)
+
+
+def test_normaliser_version_mismatch_is_refused(model_copy: Path) -> None:
+    card = json.loads((model_copy / CARD_NAME).read_text())
+    card["normaliser_version"] = -1
+    (model_copy / CARD_NAME).write_text(json.dumps(card))
+    with pytest.raises(ModelUnavailable, match="normaliser"):
+        load_scorer(model_copy)
+
+
+@pytest.mark.parametrize("missing", [ARTIFACT_NAME, CARD_NAME])
+def test_missing_file_is_refused(model_copy: Path, missing: str) -> None:
+    (model_copy / missing).unlink()
+    with pytest.raises(ModelUnavailable):
+        load_scorer(model_copy)
+
+
+def test_unreadable_card_is_refused(model_copy: Path) -> None:
+    (model_copy / CARD_NAME).write_text("{not json")
+    with pytest.raises(ModelUnavailable, match="unreadable"):
+        load_scorer(model_copy)
+
+
+def test_kaggle_escapes_are_decoded() -> None:
+    raw = r'"A\xc2\xa0b\nc don\\' + "'t\""  # as the CSV holds it: literal escapes, doubled before quotes
+    assert datasets.decode_kaggle(raw) == "A\xa0b\nc don't"
+
+
+def test_seed_files_are_fully_labelled() -> None:
+    seeds = datasets.read_seeds()
+    assert len(seeds) >= 150
+    assert (seeds.labels != datasets.MISSING).all()
+    assert seeds.labels[:, CATEGORIES.index("spam")].sum() >= 60
+
+
+@pytest.mark.datasets
+def test_readers_map_every_training_source() -> None:
+    needs_datasets()
+    civil = datasets.read_civil_comments(DATASETS)
+    test_texts = set(datasets.read_semeval_tsd_test(DATASETS).texts)
+    assert not test_texts.intersection(civil.texts), "SemEval test texts must never reach training"
+    youtube = datasets.read_youtube_train(DATASETS)
+    assert (youtube.labels[:, : CATEGORIES.index("spam")] == datasets.MISSING).all()
+    assert "Youtube05-Shakira.csv" not in {p.name for p in youtube.files}
+
+
+@pytest.mark.datasets
+def test_eval_readers_load() -> None:
+    needs_datasets()
+    jigsaw = datasets.read_jigsaw_test(DATASETS)
+    assert len(jigsaw.texts) == 12180 and jigsaw.y.sum() == 6090
+    olid = datasets.read_olid_test_a(DATASETS)
+    assert len(olid.texts) == 860 and olid.y.sum() == 240
