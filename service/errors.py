@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from typing import Any
 
 from flask import Flask, Response, json
@@ -95,6 +97,15 @@ def _is_connection_error(error: DBAPIError) -> bool:
     return isinstance(error, OperationalError) or bool(getattr(error, "connection_invalidated", False))
 
 
+def _rate_limit_retry_after(app: Flask) -> int:
+    """Seconds until the breached rate-limit window resets (flask-limiter does not say so on the error)."""
+    for limiter in app.extensions.get("limiter", ()):
+        current = limiter.current_limit
+        if current is not None:
+            return max(1, math.ceil(current.reset_at - time.time()))
+    return int(app.config["RETRY_AFTER_SECONDS"])
+
+
 def register_error_handlers(app: Flask) -> None:
     """Map every exception to problem+json once, for the whole app."""
 
@@ -120,6 +131,8 @@ def register_error_handlers(app: Flask) -> None:
         if status == 413:
             detail = f"request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes"
         headers = {k: v for k, v in error.get_headers() if k.lower() in {"allow", "retry-after"}}
+        if status == 429 and "Retry-After" not in headers:
+            headers["Retry-After"] = str(_rate_limit_retry_after(app))
         return problem(status, error.name, detail, errors, headers)
 
     @app.errorhandler(DBAPIError)
