@@ -41,6 +41,8 @@ FORM_DOC = {
         },
     },
     "security": [],
+    # Errors here are Akismet's plain-text answers, not problem+json.
+    "x-error-format": "akismet",
 }
 
 

@@ -39,6 +39,8 @@ STATUS_NAMES = {
 }
 JSON_DOC = {
     "security": [],
+    # Errors here are Google's JSON shape, not problem+json: tools that check error shapes can skip on this.
+    "x-error-format": "google",
     "parameters": [{"in": "query", "name": "key", "required": True, "schema": {"type": "string"}}],
 }
 
@@ -130,7 +132,7 @@ def suggest_score() -> dict[str, Any]:
 
 
 @blp.route("/$discovery/rest", methods=["GET"])
-@blp.doc(security=[])
+@blp.doc(security=[], **{"x-error-format": "google"})
 def discovery() -> dict[str, Any]:
     """The discovery document for googleapiclient.discovery.build("commentanalyzer", "v1alpha1", …)."""
     version = request.args.get("version", "v1alpha1")
