@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import time
 from typing import Any
 
@@ -102,7 +101,7 @@ def _rate_limit_retry_after(app: Flask) -> int:
     for limiter in app.extensions.get("limiter", ()):
         current = limiter.current_limit
         if current is not None:
-            return max(1, math.ceil(current.reset_at - time.time()))
+            return max(1, int(current.reset_at - time.time()))
     return int(app.config["RETRY_AFTER_SECONDS"])
 
 
