@@ -7,6 +7,8 @@ the wording is too weak to reject on its own; the policy may override the action
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from service.moderation.types import Comment, CommentHistory, Reason
 from service.rules import civility, links, spam, stateful
 from service.rules.catalogue import RULES, RuleInfo
@@ -44,4 +46,10 @@ def check_rules(
 
 def fingerprint(norm: NormalisedText) -> int:
     """A 64-bit signed near-duplicate fingerprint of the canonical text (SimHash)."""
-    return to_signed(simhash(norm.text))
+    return _fingerprint_text(norm.text)
+
+
+@lru_cache(maxsize=1024)
+def _fingerprint_text(text: str) -> int:
+    """Cached: ingestion asks for the fingerprint of the same text twice (rules, then storage)."""
+    return to_signed(simhash(text))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -9,6 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from service.text.normaliser import NormalisedText, normalise
+
+log = logging.getLogger(__name__)
 
 # Resolved from the checkout, not the package, so an installed editable checkout finds the seeds.
 SEED_DIR = Path(__file__).resolve().parents[2] / "seeds" / "wordlists"
@@ -66,7 +69,13 @@ def parse_wordlist(lines: Iterable[str]) -> list[tuple[str, str | None]]:
 def load_seed(name: str) -> tuple[tuple[str, str | None], ...]:
     """A shipped word list from seeds/wordlists/<name>.txt, read once per process."""
     path = SEED_DIR / f"{name}.txt"
-    return tuple(parse_wordlist(path.read_text(encoding="utf-8").splitlines()))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        # Moderation keeps working on the site's own lists and the models; the log says what is missing.
+        log.error("word list %s cannot be read (%s); the shipped %s terms are not applied", path, error, name)
+        return ()
+    return tuple(parse_wordlist(text.splitlines()))
 
 
 class TermMatcher:

@@ -13,7 +13,14 @@ CAMPAIGN = "Everyone should read this amazing report about the election fraud in
 
 
 def fp(text: str) -> int:
+    """The stored fingerprint of a comment text."""
     return fingerprint(normalise(text))
+
+
+def test_fingerprint_values_are_stable_across_releases() -> None:
+    # Stored fingerprints are compared with new ones, so the hash must never drift silently.
+    assert fp(CAMPAIGN) == 2824551945660678052
+    assert fp("The council approved the new cycling lanes") == 408361825086486664
 
 
 def test_fingerprint_is_a_signed_64_bit_int_and_stable() -> None:
