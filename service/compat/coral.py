@@ -112,6 +112,10 @@ def comment_id(data: Mapping[str, Any], text: str) -> str:
     """
     given = data["comment"].get("id")
     if given:
+        if data.get("action") == "EDIT":
+            # An edit keeps Coral's id but has a new body, which must be moderated, not answered from storage.
+            digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+            return f"coral-{given}"[:100] + f"-edit-{digest}"
         return f"coral-{given}"[:128]
     parts = (
         data["tenant"]["id"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +35,7 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     fail_next: int = 0
     always_fail: bool = False
+    delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self) -> int:
@@ -64,6 +66,8 @@ def receiver() -> Iterator[Receiver]:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             status = state.answer()
+            if state.delay:
+                time.sleep(state.delay)
             state.record(Received(dict(self.headers.items()), body, status))
             self.send_response(status)
             self.send_header("Content-Length", "0")

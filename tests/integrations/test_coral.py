@@ -87,6 +87,8 @@ def test_retries_are_idempotent_and_edits_are_moderated_again(
     with_id = send(client, coral_request("hello", id="abc123"), [site["secret"]])
     assert with_id.status_code == 204
     service.get("demo", "coral-abc123")
+    edited_with_id = send(client, coral_request("hello, idiot", action="EDIT", id="abc123"), [site["secret"]])
+    assert edited_with_id.get_json()["status"] == "REJECTED"
 
 
 def test_rotation_accepts_comma_separated_signatures(client: Any, site: dict[str, str], service: Any) -> None:

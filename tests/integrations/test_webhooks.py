@@ -157,6 +157,7 @@ def test_in_process_delivery_never_slows_ingest(app: Any, service: Any, receiver
     _, _ = service.accounts.create_site("hooked", callback_url=receiver.url)
     key = service.accounts.create_key("hooked", "ingest")
     receiver.fail_next = 3
+    receiver.delay = 1.0  # a slow receiver: each callback takes a second
     app.config.update(
         DELIVER_IN_PROCESS=True, OUTBOX_BACKOFF_BASE=0.01, OUTBOX_BACKOFF_MAX=0.05, OUTBOX_POLL_INTERVAL=0.02
     )
@@ -165,10 +166,12 @@ def test_in_process_delivery_never_slows_ingest(app: Any, service: Any, receiver
     try:
         client = app.test_client()
         for n in range(5):
+            started = time.monotonic()
             response = client.post(
                 "/v1/comments", json={"id": f"n-{n}", "text": "hello there"}, headers=bearer(key)
             )
             assert response.status_code == 201
+            assert time.monotonic() - started < 0.8  # never waits for the (slow) receiver
         deadline = time.monotonic() + 20
         while len(receiver.acknowledged()) < 5 and time.monotonic() < deadline:
             time.sleep(0.02)
