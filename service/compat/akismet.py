@@ -77,6 +77,21 @@ def honeypot_tripped(form: Mapping[str, str]) -> bool:
     return bool(name) and bool((form.get(name) or "").strip())
 
 
+def documented_answer(form: Mapping[str, str]) -> CheckAnswer | None:
+    """Akismet's documented fixed answers, which clients use in their own tests; None when none applies.
+
+    `user_role=administrator` is never spam; the author `viagra-test-123` or the email
+    `akismet-guaranteed-spam@example.com` is always spam.
+    """
+    if (form.get("user_role") or "").strip().lower() == "administrator":
+        return CheckAnswer(spam=False, discard=False)
+    if (form.get("comment_author") or "").strip() == "viagra-test-123" or (
+        form.get("comment_author_email") or ""
+    ).strip().lower() == "akismet-guaranteed-spam@example.com":
+        return CheckAnswer(spam=True, discard=False)
+    return None
+
+
 def _date(value: str | None) -> datetime | None:
     """comment_date_gmt is ISO 8601 ("2026-11-25T10:00:00Z") or WordPress's "2026-11-25 10:00:00" (UTC)."""
     if not value:

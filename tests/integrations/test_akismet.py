@@ -145,3 +145,31 @@ def test_errors_look_like_akismet(app: Any, site: dict[str, str]) -> None:
     assert invalid.headers["X-akismet-debug-help"]
     assert nul.headers["X-akismet-debug-help"]
     assert wrong_method.status_code == 405
+
+
+def test_documented_fixed_answers_store_nothing(app: Any, site: dict[str, str], service: Any) -> None:
+    client = client_for(app, site["ingest"])
+    spam_author = {**COMMENT, "comment_author": "viagra-test-123"}
+    assert client.comment_check("203.0.113.9", **spam_author) == akismet.CheckResponse.SPAM
+    spam_email = {**COMMENT, "comment_author_email": "akismet-guaranteed-spam@example.com"}
+    assert client.comment_check("203.0.113.9", **spam_email) == akismet.CheckResponse.SPAM
+    admin = {**COMMENT, "comment_content": "buy now, you idiot", "user_role": "administrator"}
+    assert client.comment_check("203.0.113.9", **admin) == akismet.CheckResponse.HAM
+    assert stored(service) == 0
+
+
+def test_real_http_round_trip_against_a_live_server(live_server: str, site: dict[str, str]) -> None:
+    """The client over a real socket: its requests to rest.akismet.com are re-addressed to our server."""
+    target = httpx.URL(live_server)
+
+    def readdress(request: httpx.Request) -> None:
+        request.url = request.url.copy_with(scheme=target.scheme, host=target.host, port=target.port)
+        request.headers["Host"] = f"{target.host}:{target.port}"
+
+    http = httpx.Client(event_hooks={"request": [readdress]}, headers={"User-Agent": akismet.USER_AGENT})
+    with akismet.SyncClient(config=akismet.Config(key=site["ingest"], url=BLOG), http_client=http) as client:
+        assert client.comment_check("203.0.113.9", **COMMENT) == akismet.CheckResponse.HAM
+        assert client.comment_check("203.0.113.9", **{**COMMENT, "comment_content": "buy it"}) == (
+            akismet.CheckResponse.DISCARD
+        )
+        assert client.submit_spam("203.0.113.9", **{**COMMENT, "comment_content": "buy it"}) is True

@@ -123,3 +123,20 @@ def test_signed_but_malformed_request_is_422(client: Any, site: dict[str, str], 
 def test_html_bodies_are_read_as_text() -> None:
     assert plain_text("<p>Hello &amp; welcome</p><p>second</p>") == "Hello & welcome\n\nsecond"
     assert plain_text("plain 3 < 4") == "plain 3 < 4"
+
+
+def test_coral_secret_is_adopted_with_the_cli(client: Any, site: dict[str, str], database_url: str) -> None:
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    coral_secret = "coral-generated-signing-secret-42"
+    result = CliRunner().invoke(
+        main,
+        ["sites", "set-secret", "demo"],
+        input=coral_secret + "\n",
+        env={"MODERATION_DATABASE_URL": database_url},
+    )
+    assert result.exit_code == 0, result.output
+    assert coral_secret not in result.output
+    assert send(client, coral_request("hello"), [coral_secret]).status_code == 204
