@@ -37,7 +37,7 @@ def check_rules(
         reasons += civility.check_flooding(norm, settings)
     found = links.find_links(norm)
     reasons += links.check_links(norm, settings, found)
-    reasons += spam.check_spam(norm, settings)
+    reasons += spam.check_spam(norm, settings, found)
     if history is not None:
         counted = [link for link in found if not links.domain_in(link.host, settings.allowed_domains)]
         reasons += stateful.check_stateful(comment, norm, settings, history, fingerprint(norm), bool(counted))

@@ -43,8 +43,10 @@ _TRAILING = ".,;:!?)]}'\"»”’"
 # "site dot com", "example[.]com", "example (dot) com", "example . com".
 _OBFUSCATED = re.compile(
     r"(?<![\w.])([a-z0-9][a-z0-9-]{1,62})"
-    r"(?:\s*[\[({<]\s*(?:\.|dot)\s*[\])}>]\s*|\s+dot\s+|\s\.\s)"
-    rf"(?:(?:[a-z0-9-]+)(?:\s*[\[({{<]\s*(?:\.|dot)\s*[\])}}>]\s*|\s+dot\s+|\s\.\s))*({_TLD_WORDS})\b"
+    r"(?:\s*[\[({<]\s*(?:\.|dot)\s*[\])}>]\s*|\s+dot\s+)"
+    rf"(?:(?:[a-z0-9-]+)(?:\s*[\[({{<]\s*(?:\.|dot)\s*[\])}}>]\s*|\s+dot\s+))*({_TLD_WORDS})\b"
+    # A spaced full stop ("deals . com") only before the big endings; ". in", ". it" end sentences.
+    r"|(?<![\w.])([a-z0-9][a-z0-9-]{1,62})\s\.\s(?:com|net|org|info|biz|xyz|ru)\b"
 )
 # Words that precede "dot com" in ordinary prose ("the dot com bubble").
 _OBFUSCATION_STOPWORDS = frozenset(
@@ -135,7 +137,7 @@ def _obfuscated(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
         return []
     spans = []
     for match in _OBFUSCATED.finditer(text):
-        if match.group(1) in _OBFUSCATION_STOPWORDS:
+        if (match.group(1) or match.group(3)) in _OBFUSCATION_STOPWORDS:
             continue
         host = re.sub(r"[\s\[\](){}<>]+|dot", ".", match.group())
         host = re.sub(r"\.+", ".", host).strip(".")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from service.moderation.types import Reason, Span
 from service.rules.catalogue import reason
-from service.rules.links import domain_in
+from service.rules.links import Link, domain_in
 from service.rules.settings import RuleSettings
 from service.text.normaliser import NormalisedText
 
@@ -20,6 +21,7 @@ _CONTACT_BAIT = re.compile(
     rf"|\b{_APPS}\b\s*(?:(?:me|him|her|us|number|no|handle|id|username|contact)\s*)?(?:on|at|is)?\s*[:\-=]?\s*(?:\+?\d[\d\s().-]{{6,}}\d|@[a-z0-9_]{{3,}})"
 )
 _PHONE = re.compile(r"(?<![\w$€£.,/-])(\+\s?)?(?:\(\d{1,4}\)[\s.-]?)?\d[\d\s().-]{6,18}\d(?![\w%/-])")
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
 _EMAIL = re.compile(r"[\w.+-]+@([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24})\b")
 # "name at gmail dot com"
@@ -77,10 +79,14 @@ def _spans(norm: NormalisedText, pattern: re.Pattern[str], text: str | None = No
     ]
 
 
-def check_spam(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
-    """The content spam rules over one comment."""
+def check_spam(norm: NormalisedText, settings: RuleSettings, links: Sequence[Link] = ()) -> list[Reason]:
+    """The content spam rules over one comment; digits and addresses inside `links` are not looked at."""
     text = norm.text
     reasons: list[Reason] = []
+
+    def outside_links(match: re.Match[str]) -> bool:
+        return not any(link.start < match.end() and match.start() < link.end for link in links)
+
     found = _spans(norm, _CONTACT_BAIT) if _APP_HINT.search(text) else []
     if found:
         reasons.append(reason("spam.contact_bait", found))
@@ -88,14 +94,14 @@ def check_spam(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
         phones = [
             norm.to_original(m.start(), m.end())
             for m in _PHONE.finditer(text)
-            if _looks_like_phone(m.group(), bool(m.group(1)))
+            if _looks_like_phone(m.group(), bool(m.group(1))) and outside_links(m)
         ]
         if phones:
             reasons.append(reason("spam.phone_number", phones))
     emails = [
         norm.to_original(m.start(), m.end())
         for m in _EMAIL.finditer(text)
-        if not domain_in(m.group(1), settings.allowed_domains)
+        if not domain_in(m.group(1), settings.allowed_domains) and outside_links(m)
     ]
     emails += _spans(norm, _EMAIL_SPELLED)
     if emails:
@@ -123,6 +129,8 @@ def _looks_like_phone(candidate: str, plus: bool) -> bool:
     groups = [group for group in re.split(r"[\s().-]+", candidate.strip("+ ()")) if group]
     if plus:
         return True
+    if _IPV4.fullmatch(candidate.strip()):
+        return False
     # Years ("2019 2020 2021"), counted lists ("1 2 3 4 5 6 7 8 9") and thousands ("1.000.000") are not phones.
     if all(_YEAR.fullmatch(group) for group in groups):
         return False
@@ -135,7 +143,12 @@ def _looks_like_phone(candidate: str, plus: bool) -> bool:
         and "-" not in candidate
     ):
         return False
-    return len(groups) > 1 or 10 <= digits <= 11
+    if len(groups) > 1:
+        return True
+    # One unbroken run: a national number ("07700900123") or ten or eleven digits that are not a round
+    # figure ("1000000000 views").
+    run = groups[0]
+    return run.startswith("0") or (10 <= digits <= 11 and max(Counter(run).values()) < 6)
 
 
 def _repeated_sentences(norm: NormalisedText, settings: RuleSettings) -> list[Span]:

@@ -296,3 +296,22 @@ def test_flooding(text: str, part: str) -> None:
 
 def test_ordinary_repetition_is_not_flooding() -> None:
     assert "civility.flooding" not in codes("no, no, no. That is not what he said... Really!!")
+
+
+def test_character_runs_alone_are_only_noted() -> None:
+    assert action("2 billion views!!!!!!!!!!!!!!!", "civility.flooding") == "approve"
+    assert action("buy now buy now buy now buy now buy now!!!!!!!!!!!!", "civility.flooding") == "review"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This song makes me want to drink bleach",
+        "I hope you get better soon.",
+        "I hope you die happy and old, surrounded by grandchildren.",
+        "I hope you choke on it, that was my sandwich.",
+    ],
+)
+def test_idioms_and_self_directed_hyperbole_are_not_rejected(text: str) -> None:
+    assert action(text, "civility.self_harm_incitement") is None
+    assert action(text, "civility.threat") in (None, "review")

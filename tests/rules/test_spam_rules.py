@@ -204,3 +204,16 @@ def test_repeated_sentences() -> None:
     spans = flagged(text, "spam.repeated_text")
     assert spans == [line, line, line]
     assert "spam.repeated_text" not in codes(f"{line}. {line}.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "edits from 207.195.244.104 again",
+        "1000000000 views!",
+        "see https://shop.example/item?id=5575096797&ref=1415297812 for it",
+        "mail link: https://lists.example/join?to=someone@example.org",
+    ],
+)
+def test_ip_addresses_round_numbers_and_link_parameters_are_not_phones_or_emails(text: str) -> None:
+    assert codes(text) & {"spam.phone_number", "spam.email_in_body"} == set()
