@@ -23,8 +23,11 @@ from service.text.normaliser import NormalisedText
 
 
 def check_terms(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
-    """Banned terms reject, suspect terms hold; a masked banned term ("n****r") only holds, since
-    people who censor a slur themselves are usually quoting or reporting it."""
+    """Banned terms reject and suspect terms hold.
+
+    A masked banned term ("n****r") or one in quoted or reported speech only holds: people who censor
+    a slur themselves, or quote it, are usually reporting it.
+    """
     banned: list[TermHit] = []
     suspect: list[TermHit] = []
     for name, site_terms, bucket in (
@@ -43,8 +46,15 @@ def check_terms(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
     banned = [hit for hit in banned if not hit.masked]
     banned_ranges = {(hit.start, hit.end) for hit in banned}
     suspect = [hit for hit in suspect if (hit.start, hit.end) not in banned_ranges]
+    # A banned term in reported or quoted speech ("he was called a ... and ...") is held, not rejected.
+    reported = [hit for hit in banned if guard(norm.folded, hit.start, hit.end) == "reported"]
+    banned = [hit for hit in banned if hit not in reported]
     reasons = []
-    for code, hits in (("civility.banned_term", banned), ("civility.suspect_term", suspect)):
+    for code, hits, held in (
+        ("civility.banned_term", banned, False),
+        ("civility.banned_term", reported, True),
+        ("civility.suspect_term", suspect, False),
+    ):
         if hits:
             categories = [hit.category for hit in hits if hit.category]
             reasons.append(
@@ -52,6 +62,7 @@ def check_terms(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
                     code,
                     [norm.to_original(hit.start, hit.end) for hit in hits],
                     category=categories[0] if categories else None,
+                    action="review" if held else None,
                 )
             )
     return reasons
@@ -66,7 +77,7 @@ _NEGATION_BEFORE = re.compile(
 _REPORTING = re.compile(
     r"\b(?:said|says|saying|say|told|tells|telling|tell|wrote|writes|writing|tweeted|posted|called|calling|"
     r"shouted|shouting|yelled|screamed|accused|claimed|quoted?|quoting|repeating|chanting|chanted|"
-    r"heard|reported|replied|messaged|texted|like)\b"
+    r"heard|reported|replied|messaged|texted)\b"
 )
 _CONDEMNATION_AFTER = re.compile(
     r"\b(?:is|was|are|were)\s+(?:\w+\s+)?(?:disgusting|vile|unacceptable|abhorrent|horrible|awful|appalling|"

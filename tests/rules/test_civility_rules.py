@@ -315,3 +315,14 @@ def test_character_runs_alone_are_only_noted() -> None:
 def test_idioms_and_self_directed_hyperbole_are_not_rejected(text: str) -> None:
     assert action(text, "civility.self_harm_incitement") is None
     assert action(text, "civility.threat") in (None, "review")
+
+
+def test_reported_slur_is_held_not_rejected() -> None:
+    text = "He said he was called a faggot at school and nobody helped."
+    assert flagged(text, "civility.banned_term") == ["faggot"]
+    assert action(text, "civility.banned_term") == "review"
+    assert action("you look like a faggot", "civility.banned_term") == "reject"
+
+
+def test_discussing_pornography_is_not_flagged() -> None:
+    assert codes("The article on pornographic film law is well sourced.") & CIVILITY == set()
