@@ -145,9 +145,10 @@ def _guarded_hits(
 
 _YOU = r"(?:you|u|ya|yo|ye|you\s+all|y'?all)"
 _TARGET = rf"(?:{_YOU}|him|her|them|your\s+(?:family|kids|children|wife|husband|mother|mom|mum|dad|father))"
+# "I will", "I'll", "ill" (typed without the apostrophe), "I'm going to", "gonna", "wanna".
 _I_WILL = (
     r"(?:i|we)\s*(?:'m|m|'re|\s+am|\s+are)?\s*(?:going\s+to|gonna|about\s+to|gon)"
-    r"|(?:i|we)\s*(?:'ll|\s+will|\s+shall|'d\s+love\s+to|\s+would\s+love\s+to|\s+want\s+to|\s+wanna|\s+intend\s+to)"
+    r"|(?:i|we)\s*(?:'ll|ll|\s+will|\s+shall|'d\s+love\s+to|\s+would\s+love\s+to|\s+want\s+to|\s+wanna|\s+intend\s+to)"
 )
 _HARM_VERB = (
     r"(?:kill|murder|shoot|stab|strangle|choke|hang|lynch|behead|decapitate|hurt|rape|slit|slaughter|execute|"
@@ -158,11 +159,13 @@ _THREATS_STRONG = [
     rf"\b(?:{_I_WILL})\s+(?:\w+\s+)?(?:beat|punch|smash|break)\s+{_YOU}\s+(?:up|to\s+death|senseless)",
     rf"\b(?:{_I_WILL})\s+(?:\w+\s+)?(?:break|smash|slit|cut)\s+your\s+(?:neck|legs|arms|face|jaw|skull|bones|throat|head)",
     rf"\b(?:{_I_WILL})\s+(?:find|hunt)\s+{_YOU}(?:\s+down)?(?=\s*(?:$|[.!,;]|and\b|soon|eventually|one\s+day|wherever))",
+    rf"\b(?:{_I_WILL})\s+(?:cut|finish)\s+{_YOU}(?=\s*(?:$|[.!,;]|and\b|up\b|open\b|to\s+pieces))",
+    r"\b(?:please|pls|plz|just|why\s+don'?t\s+you|why\s+not)\s+(?:go\s+)?die\b(?!\s+(?:of|from|laughing|happy|hard))",
     r"\bi\s+know\s+where\s+(?:you|u)\s+(?:live|work|sleep|park|go\s+to\s+school)",
     rf"\b{_YOU}\s*(?:'re|\s+are|\s+r)?\s*(?:going\s+to|gonna|will)\s+(?:die|get\s+(?:killed|shot|stabbed|hurt|what'?s\s+coming))\b(?!\s+(?:of|from|in\s+a|one\s+day))",
     rf"\b{_YOU}\s*(?:'re|\s+are|\s+r)\s+(?:a\s+)?dead\s+(?:man|woman|meat)\b",
     r"\bwatch\s+your\s+back\b",
-    rf"\b{_YOU}\s+(?:deserve|should|ought)\s+to\s+(?:die|be\s+(?:killed|shot|hanged|hung|raped|executed|beaten|burned|lynched|murdered))\b",
+    rf"\b{_YOU}\s+(?:deserve\s+to|should|ought\s+to|need\s+to|must)\s+(?:just\s+)?(?:die|be\s+(?:killed|shot|hanged|hung|raped|executed|beaten|burned|lynched|murdered))\b",
     rf"\b(?:i\s+)?(?:hope|wish|pray)\s+(?:that\s+)?{_TARGET}\s+(?:die|dies)"
     r"(?!\s+(?:of\s+(?:old|natural)|laughing|happy|peacefully|in\s+(?:your|their|his|her)\s+sleep))\b"
     rf"|\b(?:i\s+)?(?:hope|wish|pray)\s+(?:that\s+)?{_TARGET}\s+(?:gets?|is|are)\s+(?:cancer|killed|shot|raped|murdered|"

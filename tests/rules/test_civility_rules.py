@@ -43,6 +43,9 @@ CIVILITY = {
         "He took a class in Essex on the assessment of cocktails.",
         "Please pass the pen; I need to sign the document.",
         "I would never hurt you, you know that.",
+        "I will cut you off if you keep interrupting.",
+        "I will finish you a report by Monday.",
+        "I'm ill, you should see a doctor.",
         "You will die of old age before this road is finished.",
         "Thank you, that was a really useful explanation.",
         "The kill switch in the software saved us.",
@@ -153,6 +156,10 @@ def test_site_term_category_annotation() -> None:
         ("you're a dead man", "you're a dead man"),
         ("Someone should shoot him.", "Someone should shoot him"),
         ("I will hunt you down", "I will hunt you down"),
+        ("Do it and I will cut you", "I will cut you"),
+        ("why don't you die?", "why don't you die"),
+        ("You should die.", "You should die"),
+        ("got me a gun ill shoot u", "ill shoot u"),
     ],
 )
 def test_direct_threats_reject(text: str, phrase: str) -> None:
