@@ -28,7 +28,7 @@ RULES: dict[str, RuleInfo] = {
     ),
     "civility.targeted_insult": RuleInfo("insult", "review", "insults the person being addressed"),
     "civility.dehumanising": RuleInfo(
-        "identity_attack", "review", "describes a group of people as vermin, animals or disease"
+        "identity_attack", "review", "describes a whole group of people as vermin, criminals or worse"
     ),
     "civility.shouting": RuleInfo("toxicity", "approve", "written mostly in capital letters"),
     "civility.flooding": RuleInfo("spam", "review", "repeats a character or a word many times"),

@@ -278,13 +278,15 @@ _GROUPS = (
     r"gays|lesbians|homosexuals|trans(?:\s+people|gender\s+people)?|transgenders|women|feminists|mexicans|"
     r"africans|arabs|asians|chinese|gypsies|roma|travellers|foreigners|arabs|palestinians|israelis|"
     r"ukrainians|russians|poles|romanians|indians|pakistanis|somalis|nigerians|latinos|hispanics|"
+    r"(?:black|white|brown|gay|trans|jewish|muslim)\s+(?:people|men|women|folks)|"
     r"(?:these|those|all)\s+(?:people|immigrants|migrants|refugees|muslims|jews|foreigners))"
 )
 _DEHUMANISING = re.compile(
-    rf"\b{_GROUPS}\s+(?:are|r|is)\s+(?:(?:nothing\s+but|just|all|such|like|literally|filthy|dirty|disgusting|"
+    rf"\b(?:all\s+)?{_GROUPS}\s+(?:are|r|is)\s+(?:(?:nothing\s+but|just|all|such|like|literally|filthy|dirty|disgusting|"
     r"a\s+bunch\s+of|a\s+pack\s+of)\s+)*(?:vermin|animals|rats|cockroaches|roaches|parasites|subhuman|"
     r"(?:a\s+)?(?:disease|cancer|plague|virus|infestation)|savages|filth|scum|apes|monkeys|insects|locusts|"
-    r"leeches|maggots|pigs|dogs|not\s+human)\b"
+    r"leeches|maggots|pigs|dogs|not\s+human|terrorists|rapists|criminals|thieves|paedophiles|pedophiles|"
+    r"idiots|morons|assholes|arseholes|shit\s?heads|trash|garbage|retards|inferior|stupid|dirty|evil)\b"
     rf"|\b{_GROUPS}\s+(?:should|must|need\s+to)\s+be\s+(?:exterminated|gassed|eradicated|wiped\s+out|culled|"
     r"sterilised|sterilized|burned|shot)\b"
 )

@@ -257,6 +257,30 @@ def test_site_insult_terms() -> None:
 # --- dehumanising ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("jews are assholes", "jews are assholes"),
+        ("Muslims are terrorists, all of them", "Muslims are terrorists"),
+        ("black people are inferior", "black people are inferior"),
+        (
+            "Migrants should be deported? No: migrants should be exterminated",
+            "migrants should be exterminated",
+        ),
+    ],
+)
+def test_generalised_attacks_on_groups_hold(text: str, part: str) -> None:
+    assert flagged(text, "civility.dehumanising") == [part]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Immigrants are an asset to this town.", "Women are not stupid, minister.", "Refugees are people."],
+)
+def test_statements_about_groups_that_are_not_attacks(text: str) -> None:
+    assert "civility.dehumanising" not in codes(text)
+
+
 def test_dehumanising_language_about_groups_holds() -> None:
     assert flagged("Refugees are vermin.", "civility.dehumanising") == ["Refugees are vermin"]
     assert action("Migrants are nothing but parasites", "civility.dehumanising") == "review"
