@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from flask import Response, current_app, request
@@ -13,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from service.accounts import Principal
 from service.api.http import Blueprint, moderation
 from service.compat import akismet
-from service.errors import ModerationError, Unauthorized
+from service.errors import ModerationError, Unauthorized, problem
 from service.metrics import VERDICTS
 from service.moderation.types import Comment
 
@@ -41,13 +42,22 @@ FORM_DOC = {
         },
     },
     "security": [],
-    # Errors here are Akismet's plain-text answers, not problem+json.
+    # Akismet-level errors are 200 plain text with X-akismet-debug-help, as Akismet answers them.
     "x-error-format": "akismet",
 }
 
 
 def text(body: str, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    """A plain-text answer, as Akismet sends them."""
+    """A plain-text answer, as Akismet sends them; HTTP-level failures (4xx/5xx) are problem+json.
+
+    Akismet reports its own errors as 200 text with X-akismet-debug-help, and clients only look at that;
+    for a real HTTP failure they raise on the status alone, so the API's problem+json contract applies.
+    """
+    if status >= 400:
+        help_text = dict(headers or {}).get(DEBUG_HELP, body)
+        return problem(
+            status, HTTPStatus(status).phrase, body, headers={DEBUG_HELP: help_text, **(headers or {})}
+        )
     return Response(body, status=status, mimetype="text/plain", headers=dict(headers or {}))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from flask import Response, current_app, json, request
@@ -12,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from service.accounts import Principal
 from service.api.http import Blueprint, moderation, read_json_object
 from service.compat import perspective
-from service.errors import ModerationError, Unauthorized
+from service.errors import PROBLEM_JSON, ModerationError, Unauthorized
 from service.moderation.pipeline import UNAVAILABLE_VERSION
 from service.moderation.types import Comment
 
@@ -39,15 +40,26 @@ STATUS_NAMES = {
 }
 JSON_DOC = {
     "security": [],
-    # Errors here are Google's JSON shape, not problem+json: tools that check error shapes can skip on this.
+    # Errors carry Google's {"error": {code, message, status}} object beside the problem+json members.
     "x-error-format": "google",
     "parameters": [{"in": "query", "name": "key", "required": True, "schema": {"type": "string"}}],
 }
 
 
 def google_error(error: perspective.PerspectiveError) -> Response:
-    """A response in Google's error shape."""
-    return Response(json.dumps(error.document()), status=error.code, mimetype="application/json")
+    """Google's error object under "error", plus the RFC 9457 members every error of this API carries.
+
+    Google's clients read only `error` (and parse the body whatever its JSON media type), so adding
+    type/title/status/detail beside it keeps them working while the API's one error contract holds.
+    """
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(error.code).phrase,
+        "status": error.code,
+        "detail": error.message,
+        **error.document(),
+    }
+    return Response(json.dumps(body), status=error.code, mimetype=PROBLEM_JSON)
 
 
 @blp.errorhandler(perspective.PerspectiveError)

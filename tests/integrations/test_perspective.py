@@ -199,9 +199,13 @@ def test_errors_in_googles_shape(
 ) -> None:
     response = post(client, body, site["ingest"] if key == "ok" else key)
     assert response.status_code == code
-    error = response.get_json()["error"]
+    body = response.get_json()
+    error = body["error"]
     assert (error["code"], error["status"]) == (code, status)
     assert error["message"]
+    # the API-wide problem+json members sit beside Google's error object
+    assert response.mimetype == "application/problem+json"
+    assert (body["status"], body["detail"]) == (code, error["message"])
 
 
 def test_not_json_is_a_google_error(client: Any, site: dict[str, str]) -> None:
