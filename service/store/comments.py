@@ -115,8 +115,11 @@ def queue_page(
     if order == "score":
         if cursor:
             score, pk = decode_cursor(cursor, 2)
+            # The redundant `max_score <= score` bound lets the index seek to the cursor; the OR alone
+            # made PostgreSQL scan every higher-scored pending row first (a page cost that grew with depth).
             query = query.where(
-                or_(CommentRow.max_score < score, and_(CommentRow.max_score == score, CommentRow.id > pk))
+                CommentRow.max_score <= score,
+                or_(CommentRow.max_score < score, and_(CommentRow.max_score == score, CommentRow.id > pk)),
             )
         query = query.order_by(CommentRow.max_score.desc(), CommentRow.id.asc())
     else:
