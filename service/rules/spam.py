@@ -31,7 +31,7 @@ _EMAIL_SPELLED = re.compile(
     r"\s*(?:\(dot\)|\[dot\]|\sdot\s|\.)\s*(?:com|net|org|me)\b"
 )
 
-_MONEY = r"(?:[$€£]\s?\d[\d,.]*\s?k?|\d[\d,.]*\s?k?\s?(?:\$|€|£|usd|dollars|euros?|pounds|bucks))"
+_MONEY = r"(?:[$€£]\s?\d(?:[\d,.]*\d)?k?|\d(?:[\d,.]*\d)?\s?k?\s?(?:\$|€|£|usd|dollars|euros?|pounds|bucks))"
 _PERIOD = r"(?:an?|per|each|every|/)\s?(?:hour|hr|day|week|wk|month|mo|year)|(?:hourly|daily|weekly|monthly)"
 _MONEY_PER_PERIOD = re.compile(rf"{_MONEY}\s*(?:\+\s*)?(?:{_PERIOD})")
 _WORK_FROM_HOME = re.compile(
@@ -39,18 +39,30 @@ _WORK_FROM_HOME = re.compile(
     r"|\bonline\s+(?:job|work|business)|\bpart[\s-]time\s+(?:job|work)\b|\bno\s+experience\s+(?:needed|required)"
     r"|\bextra\s+(?:income|cash)|\beasy\s+money|\bmy\s+(?:last|first)\s+(?:pay\s?check|check)\b|\bi\s+(?:earn|make|made|got\s+paid|received)\b"
     r"|\b(?:copy|open|check|visit|go\s+to)\s+(?:this|the|my)\s+(?:site|website|link|page|url)"
+    r"|\b(?:visiting|visit|open|click)\s+(?:the\s+)?following\s+(?:link|site|page)|\bmoney\s+online\b"
+    r"|\bworking\s+part[\s-]time\b|\bget\s+paid\s+(?:weekly|daily|every\s+day)|\b(?:i'?m|i\s+am)\s+making\s+over\b"
+    r"|\busing\s+(?:your|my)\s+(?:phone|laptop|computer)\b|\bwork\s+from\s+home\b"
 )
 _CRYPTO_SCAM = re.compile(
     r"\brecovery\s+(?:expert|specialist|agent|hacker|company|firm|team)"
     r"|\brecover(?:ed|ing)?\s+(?:all\s+)?(?:my|your|our|her|his|the)\s+(?:lost|stolen|scammed)?\s*(?:funds|crypto|bitcoin|btc|money|coins|wallet|usdt)"
     r"|\b(?:hire|contact)\s+(?:a|the)\s+(?:legit\s+|genuine\s+|real\s+)?hacker"
-    r"|\b(?:crypto|bitcoin|btc|forex|binary(?:\s+options)?|usdt|eth)\s+(?:account\s+)?(?:expert|manager|mentor|trader|investment\s+(?:platform|manager|plan))"
     r"|\bdouble\s+your\s+(?:bitcoin|btc|crypto|money|investment)"
-    r"|\b(?:guaranteed|daily|weekly)\s+(?:returns?|profits?)\b"
+    r"|\bmy\s+"
+    + _MONEY
+    + r"\s+(?:turned|grew)\s+into\s+"
+    + _MONEY
+    + r"|\b(?:crypto|bitcoin|btc|forex|binary(?:\s+options)?|usdt)\s+investment\s+(?:platform|manager|plan)"
     r"|\b(?:invested|investing)\s+"
     + _MONEY
     + r".{0,40}?\b(?:returns?|profits?|got|received|earned)\s+"
     + _MONEY
+)
+_CONTACT_CODES = frozenset({"spam.contact_bait", "spam.phone_number", "spam.email_in_body"})
+# Wording that also describes real jobs and products: holds, but does not reject on its own.
+_CRYPTO_WEAK = re.compile(
+    r"\b(?:crypto|bitcoin|btc|forex|binary(?:\s+options)?|usdt)\s+(?:account\s+)?(?:expert|manager|mentor|trader)"
+    r"|\b(?:guaranteed|daily|weekly)\s+(?:returns?|profits?)\b"
 )
 _LOAN_DATING_PHARMA = re.compile(
     r"\b(?:instant|quick|fast|easy|payday|personal|guaranteed)\s+(?:cash\s+)?loans?\b|\bloan\s+(?:offer|lender|company)\b"
@@ -60,16 +72,21 @@ _LOAN_DATING_PHARMA = re.compile(
     r"|\b(?:buy|order|cheap|discount|generic)\s+(?:\w+\s+)?(?:viagra|cialis|levitra|tramadol|xanax|oxycodone|oxycontin|adderall|valium|phentermine|pills|meds)\b"
     r"|\b(?:viagra|cialis|levitra|tramadol|xanax|oxycodone|adderall|valium|phentermine)\b.{0,40}\b(?:online|no\s+prescription|without\s+(?:a\s+)?prescription|cheap|discount|order|shipping)\b"
     r"|\bwithout\s+(?:a\s+)?prescription\b"
+    r"|\b(?:we|i)\s+(?:offer|give|provide|grant)\s+(?:\w+\s+){0,2}loans?\b"
+    # Spell casters are the other classic of comment-section scams.
+    r"|\bspell\s?caster\b|\blove\s+spells?\b|\b(?:brought|bring)\s+back\s+(?:my|your|her|his)\s+(?:ex|lover|husband|wife)"
 )
 _SENTENCE = re.compile(r"[^.!?\n]+")
 # Cheap keyword tests that every match of the expensive patterns above must pass.
 _APP_HINT = re.compile(
     r"whats|wa\.me|telegram|tg|signal|wechat|viber|kik|snap|insta|ig|line|skype|icq|discord"
 )
-_CRYPTO_HINT = re.compile(r"recover|hacker|crypto|bitcoin|btc|forex|binary|usdt|eth|double|guaranteed|invest")
+_CRYPTO_HINT = re.compile(
+    r"recover|hacker|crypto|bitcoin|btc|forex|binary|usdt|eth|double|guaranteed|invest|into"
+)
 _LDP_HINT = re.compile(
     r"loan|credit|singles|girls|women|moms|milfs|ladies|babes|dating|hook|sex|area|viagra|cialis|levitra|"
-    r"tramadol|xanax|oxy|adderall|valium|phentermine|pills|meds|prescription"
+    r"tramadol|xanax|oxy|adderall|valium|phentermine|pills|meds|prescription|offer|give|provide|grant|spell|back"
 )
 
 
@@ -108,11 +125,20 @@ def check_spam(norm: NormalisedText, settings: RuleSettings, links: Sequence[Lin
     if emails:
         reasons.append(reason("spam.email_in_body", emails))
     offers = _spans(norm, _MONEY_PER_PERIOD)
-    if offers and _WORK_FROM_HOME.search(text):
-        reasons.append(reason("spam.money_offer", offers + _spans(norm, _WORK_FROM_HOME)))
-    found = _spans(norm, _CRYPTO_SCAM) if _CRYPTO_HINT.search(text) else []
-    if found:
-        reasons.append(reason("spam.crypto_scam", found))
+    cues = list(_WORK_FROM_HOME.finditer(text))
+    # An amount per hour/month with one earning cue, or three different earning cues without an amount.
+    if (offers and cues) or len({m.group() for m in cues}) >= 3:
+        reasons.append(
+            reason("spam.money_offer", offers + [norm.to_original(m.start(), m.end()) for m in cues])
+        )
+    if _CRYPTO_HINT.search(text):
+        found = _spans(norm, _CRYPTO_SCAM)
+        weak = _spans(norm, _CRYPTO_WEAK)
+        if found:
+            reasons.append(reason("spam.crypto_scam", found + weak))
+        elif weak and (links or any(r.code in _CONTACT_CODES for r in reasons)):
+            # "my brother is a forex trader" is news; with a handle, number or link it is an advert.
+            reasons.append(reason("spam.crypto_scam", weak, action="review"))
     found = _spans(norm, _LOAN_DATING_PHARMA) if _LDP_HINT.search(text) else []
     if found:
         reasons.append(reason("spam.loan_dating_pharma", found))

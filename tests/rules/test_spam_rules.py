@@ -217,3 +217,49 @@ def test_repeated_sentences() -> None:
 )
 def test_ip_addresses_round_numbers_and_link_parameters_are_not_phones_or_emails(text: str) -> None:
     assert codes(text) & {"spam.phone_number", "spam.email_in_body"} == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (
+            "I'm making over $13k a month working part time. This is what I do, check it out by visiting "
+            "following link www.Cash44.com",
+            "spam.money_offer",
+        ),
+        ("Start earning money online using your phone. Get paid weekly.", "spam.money_offer"),
+        (
+            "All thanks to Dr. Ogun the great spell caster who brought back my ex lover",
+            "spam.loan_dating_pharma",
+        ),
+        ("Need a loan? We offer loans at 2% interest rate.", "spam.loan_dating_pharma"),
+        (
+            "Mrs Sandra, a licensed forex trader: my $1000 turned into $12,500 in two weeks",
+            "spam.crypto_scam",
+        ),
+    ],
+)
+def test_comment_section_spam_classics(text: str, code: str) -> None:
+    assert code in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My brother is a forex trader in London and he thinks the pound will fall.",
+        "I started working part time after the baby and the money online from my blog is small.",
+        "She got a loan at 5% from her bank.",
+        "I work from home on Fridays and honestly it's better.",
+    ],
+)
+def test_ordinary_talk_about_money_is_not_spam(text: str) -> None:
+    assert codes(text) & SPAM == set()
+
+
+def test_weak_crypto_wording_with_a_contact_only_holds() -> None:
+    assert action("forex expert, whatsapp +1 555 123 4567", "spam.crypto_scam") == "review"
+
+
+def test_money_span_has_no_trailing_punctuation() -> None:
+    text = "my $1000 turned into $12,500. Amazing"
+    assert flagged(text, "spam.crypto_scam") == ["my $1000 turned into $12,500"]
