@@ -44,7 +44,7 @@ _TRAILING = ".,;:!?)]}'\"»”’"
 _OBFUSCATED = re.compile(
     r"(?<![\w.])([a-z0-9][a-z0-9-]{1,62})"
     r"(?:\s*[\[({<]\s*(?:\.|dot)\s*[\])}>]\s*|\s+dot\s+)"
-    rf"(?:(?:[a-z0-9-]+)(?:\s*[\[({{<]\s*(?:\.|dot)\s*[\])}}>]\s*|\s+dot\s+))*({_TLD_WORDS})\b"
+    rf"(?:(?:[a-z0-9-]{{1,63}})(?:\s*[\[({{<]\s*(?:\.|dot)\s*[\])}}>]\s*|\s+dot\s+)){{0,4}}({_TLD_WORDS})\b"
     # A spaced full stop ("deals . com") only before the big endings; ". in", ". it" end sentences.
     r"|(?<![\w.])([a-z0-9][a-z0-9-]{1,62})\s\.\s(?:com|net|org|info|biz|xyz|ru)\b"
 )

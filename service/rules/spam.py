@@ -24,14 +24,14 @@ _PHONE = re.compile(r"(?<![\w$€£.,/-])(\+\s?)?(?:\(\d{1,4}\)[\s.-]?)?\d[\d\s(
 _DATE = re.compile(r"(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])")
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
-_EMAIL = re.compile(r"[\w.+-]+@([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24})\b")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24})\b")
 # "name at gmail dot com"
 _EMAIL_SPELLED = re.compile(
-    r"\b[\w.+-]{2,}\s*(?:\(at\)|\[at\]|\{at\}|\sat\s)\s*(?:gmail|yahoo|hotmail|outlook|proton(?:mail)?|aol|icloud|mail|gmx)"
+    r"(?<![\w.+-])[\w.+-]{2,}\s*(?:\(at\)|\[at\]|\{at\}|\sat\s)\s*(?:gmail|yahoo|hotmail|outlook|proton(?:mail)?|aol|icloud|mail|gmx)"
     r"\s*(?:\(dot\)|\[dot\]|\sdot\s|\.)\s*(?:com|net|org|me)\b"
 )
 
-_MONEY = r"(?:[$€£]\s?\d(?:[\d,.]*\d)?k?|\d(?:[\d,.]*\d)?\s?k?\s?(?:\$|€|£|usd|dollars|euros?|pounds|bucks))"
+_MONEY = r"(?:[$€£]\s?\d(?:[\d,.]*\d)?k?|(?<![\d,.])\d(?:[\d,.]*\d)?\s?k?\s?(?:\$|€|£|usd|dollars|euros?|pounds|bucks))"
 _PERIOD = r"(?:an?|per|each|every|/)\s?(?:hour|hr|day|week|wk|month|mo|year)|(?:hourly|daily|weekly|monthly)"
 _MONEY_PER_PERIOD = re.compile(rf"{_MONEY}\s*(?:\+\s*)?(?:{_PERIOD})")
 _WORK_FROM_HOME = re.compile(

@@ -253,7 +253,7 @@ _TLDS = (
 )
 _PROTECTED = re.compile(
     r"(?:https?://|ftp://|www\.)\S+"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
     rf"|(?<![\w.@-])(?:[\w-]+\.)+(?:{_TLDS})(?![\w-])(?:[/?#]\S*)?"
 )
 # A dot followed by a word character (not a sentence's full stop) or an "@".
