@@ -70,9 +70,11 @@ def check_terms(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
 
 # --- guards: negation, quotation and reported speech ------------------------------------------------------------
 
+# A negation up to three words before the match, in the same clause: "I'm not joking, I will ..." is
+# not negated, because the comma ends the clause.
 _NEGATION_BEFORE = re.compile(
     r"(?:\b(?:not|never|no\s+one|nobody|don'?t|do\s+not|doesn'?t|didn'?t|wouldn'?t|won'?t|shouldn'?t|can'?t|cannot|"
-    r"wasn'?t|isn'?t|aren'?t|nor|stop|quit)\b|n't)\W+(?:\w+\W+){0,3}$"
+    r"wasn'?t|isn'?t|aren'?t|nor|stop|quit)\b|n't)[^\w,;:]+(?:\w+[^\w,;:]+){0,3}$"
 )
 _REPORTING = re.compile(
     r"\b(?:said|says|saying|say|told|tells|telling|tell|wrote|writes|writing|tweeted|posted|called|calling|"
@@ -312,6 +314,7 @@ def check_shouting(norm: NormalisedText, settings: RuleSettings) -> list[Reason]
     run: list[re.Match[str]] = []
 
     def close_run() -> None:
+        """Keep the current run of capitalised words if it is long enough to count as shouting."""
         letters = sum(len(m.group()) for m in run)
         if len(run) >= settings.shouting_min_words and letters >= settings.shouting_min_letters:
             spans.append(Span(run[0].start(), run[-1].end()))

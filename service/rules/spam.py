@@ -103,6 +103,7 @@ def check_spam(norm: NormalisedText, settings: RuleSettings, links: Sequence[Lin
     reasons: list[Reason] = []
 
     def outside_links(match: re.Match[str]) -> bool:
+        """True when the match does not overlap a link (query strings are full of digits)."""
         return not any(link.start < match.end() and match.start() < link.end for link in links)
 
     found = _spans(norm, _CONTACT_BAIT) if _APP_HINT.search(text) else []

@@ -357,3 +357,8 @@ def test_reported_slur_is_held_not_rejected() -> None:
 
 def test_discussing_pornography_is_not_flagged() -> None:
     assert codes("The article on pornographic film law is well sourced.") & CIVILITY == set()
+
+
+def test_negation_in_an_earlier_clause_does_not_excuse_a_threat() -> None:
+    assert action("I'm not joking, I will kill you", "civility.threat") == "reject"
+    assert action("I would not ever hurt you", "civility.threat") is None
