@@ -157,9 +157,11 @@ _HARM_VERB = (
     r"torture|burn|bury|gut|knife|beat\s+the\s+(?:shit|crap|hell|life)\s+out\s+of|bash\s+(?:in\s+)?)"
 )
 _THREATS_STRONG = [
-    rf"\b(?:{_I_WILL})\s+(?:\w+\s+)?{_HARM_VERB}\s+{_TARGET}\b",
-    rf"\b(?:{_I_WILL})\s+(?:\w+\s+)?(?:beat|punch|smash|break)\s+{_YOU}\s+(?:up|to\s+death|senseless)",
-    rf"\b(?:{_I_WILL})\s+(?:\w+\s+)?(?:break|smash|slit|cut)\s+your\s+(?:neck|legs|arms|face|jaw|skull|bones|throat|head)",
+    # One free word ("really", "fucking") may sit between, but not a negation; trash talk about games passes.
+    rf"\b(?:{_I_WILL})\s+(?:(?!not\b|never\b)\w+\s+)?{_HARM_VERB}\s+{_TARGET}\b"
+    r"(?!\s+(?:at\s+(?:chess|poker|cards|tennis|golf|this|that)|in\s+(?:the\s+)?(?:debate|game|polls|election|match|race)|with\s+kindness))",
+    rf"\b(?:{_I_WILL})\s+(?:(?!not\b|never\b)\w+\s+)?(?:beat|punch|smash|break)\s+{_YOU}\s+(?:up|to\s+death|senseless)",
+    rf"\b(?:{_I_WILL})\s+(?:(?!not\b|never\b)\w+\s+)?(?:break|smash|slit|cut)\s+your\s+(?:neck|legs|arms|face|jaw|skull|bones|throat|head)",
     rf"\b(?:{_I_WILL})\s+(?:find|hunt)\s+{_YOU}(?:\s+down)?(?=\s*(?:$|[.!,;]|and\b|soon|eventually|one\s+day|wherever))",
     rf"\b(?:{_I_WILL})\s+(?:cut|finish)\s+{_YOU}(?=\s*(?:$|[.!,;]|and\b|up\b|open\b|to\s+pieces))",
     r"\b(?:please|pls|plz|just|why\s+don'?t\s+you|why\s+not)\s+(?:go\s+)?die\b(?!\s+(?:of|from|laughing|happy|hard))",
@@ -203,7 +205,10 @@ def check_threats(norm: NormalisedText) -> list[Reason]:
 
 _SELF_HARM = re.compile(
     r"\b(?:go\s+|just\s+|please\s+|pls\s+|plz\s+|should\s+|you\s+should\s+|u\s+should\s+)?"
-    r"(?:kill|hang|shoot|off|neck|end|unalive|stab|hurt|drown|burn|kil)\s+(?:yourself|yourselves|urself|ur\s+self|your\s+self|youself|yoself)\b"
+    # Predictions are not incitement: "you'll kill yourself running that marathon".
+    r"(?<!'ll\s)(?<!will\s)(?<!might\s)(?<!could\s)(?<!would\s)(?<!'d\s)(?<!may\s)(?<!gonna\s)"
+    r"(?:kill|hang|off|neck|end|unalive|kil|shoot)\s+"
+    r"(?:yourself|yourselves|urself|ur\s+self|your\s+self|youself|yoself)\b(?!\s+(?:laughing|in\s+the\s+foot))"
     r"|\bkys\b|\bkms\s+(?:pls|please)\b"
     r"|\bgo\s+(?:and\s+)?(?:die|croak|jump\s+off)\b"
     # Without "yourself", only an order or advice to the reader counts: "makes me want to drink bleach" is not.

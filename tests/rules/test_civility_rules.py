@@ -362,3 +362,22 @@ def test_discussing_pornography_is_not_flagged() -> None:
 def test_negation_in_an_earlier_clause_does_not_excuse_a_threat() -> None:
     assert action("I'm not joking, I will kill you", "civility.threat") == "reject"
     assert action("I would not ever hurt you", "civility.threat") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I will not hurt you.",
+        "I'm not going to kill you, relax.",
+        "I'm going to kill you at chess tonight.",
+        "You'll kill yourself running that marathon in this heat.",
+        "Cutting the budget again, they'd shoot yourself in the foot.",
+        "Be careful or you might hurt yourself.",
+    ],
+)
+def test_negated_idiomatic_and_predictive_wording_passes(text: str) -> None:
+    assert codes(text) & {"civility.threat", "civility.self_harm_incitement"} == set()
+
+
+def test_go_shoot_yourself() -> None:
+    assert action("go shoot yourself", "civility.self_harm_incitement") == "reject"
