@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from service.api.http import Blueprint, moderation, principal, requires
 from service.errors import Unavailable
+from service.metrics import exposition
 from service.moderation.service import policy_version
 from service.schemas import PolicyIn, PolicyOut
 
@@ -48,8 +49,8 @@ def models() -> dict[str, Any]:
 
 @blp.route("/metrics", methods=["GET"])
 def metrics() -> Response:
-    """Prometheus metrics of this process."""
-    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+    """Prometheus metrics: requests, latencies and verdicts, plus queue depth, outbox backlog and model version."""
+    return Response(exposition(moderation()), mimetype=CONTENT_TYPE_LATEST)
 
 
 @blp.route("/v1/policy", methods=["GET"])

@@ -1,0 +1,67 @@
+"""GET /metrics: request and verdict counters, plus queue depth, outbox backlog, model version and database state."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.conftest import bearer
+
+
+def sample(body: str, name: str, labels: str = "") -> float | None:
+    """The value of one sample in Prometheus text format, or None."""
+    pattern = (
+        re.escape(name) + (r"\{" + re.escape(labels) + r"\}" if labels else r"(?:\{\})?") + r" ([0-9.e+-]+)"
+    )
+    match = re.search(r"^" + pattern + r"$", body, re.MULTILINE)
+    return float(match.group(1)) if match else None
+
+
+def test_metrics_report_queue_depth_outbox_and_model(client: Any, site: dict[str, str], service: Any) -> None:
+    service.accounts.set_callback("demo", "http://127.0.0.1:9/hook")
+    headers = bearer(site["ingest"])
+    assert (
+        client.post("/v1/comments", json={"id": "a", "text": "you moron"}, headers=headers).status_code == 201
+    )
+    assert (
+        client.post("/v1/comments", json={"id": "b", "text": "you moron too"}, headers=headers).status_code
+        == 201
+    )
+    assert client.post("/v1/comments", json={"id": "c", "text": "lovely"}, headers=headers).status_code == 201
+
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    body = response.get_data(as_text=True)
+    assert sample(body, "moderation_queue_depth", 'site="demo"') == 2.0
+    assert sample(body, "moderation_outbox_events", 'status="pending"') == 3.0
+    assert sample(body, "moderation_model_info", 'version="keyword-test-1"') == 1.0
+    assert sample(body, "moderation_database_up") == 1.0
+    assert 'moderation_http_request_seconds_count{endpoint="/v1/comments",method="POST",status="201"}' in body
+    assert "moderation_verdicts_total" in body
+
+    client.post(
+        "/v1/comments/a/decision",
+        json={"action": "reject", "moderator": "m"},
+        headers=bearer(site["moderator"]),
+    )
+    after = client.get("/metrics").get_data(as_text=True)
+    assert sample(after, "moderation_queue_depth", 'site="demo"') == 1.0
+
+
+def test_metrics_answer_while_the_database_is_down(
+    client: Any, service: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable() -> Any:
+        raise ConnectionError("database is away")
+
+    monkeypatch.setattr(service.db, "read", unreachable)
+    service.scorer = None
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert sample(body, "moderation_database_up") == 0.0
+    assert sample(body, "moderation_model_info", 'version="unavailable"') == 0.0
+    assert "moderation_queue_depth" not in body.split("# HELP moderation_database_up")[1]
