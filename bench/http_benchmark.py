@@ -293,7 +293,8 @@ def report(backend: str, results: dict[str, Result], tool: str, args: argparse.N
     base = results["healthz"].rps
     lines = [
         f"\n## {backend}: {tool}, {args.connections} connections, {args.duration:g} s per endpoint, "
-        f"{args.workers} gunicorn workers, {os.cpu_count()} CPUs",
+        f"{args.workers} gunicorn workers, {os.cpu_count()} CPUs, load average after the run "
+        f"{os.getloadavg()[0]:.1f} (above the CPU count: other work shared the machine)",
         f"{'endpoint':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs healthz':>12}",
     ]
     labels = {"healthz": "GET /healthz", "score": "POST /v1/score", "comments": "POST /v1/comments"}

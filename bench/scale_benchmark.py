@@ -233,7 +233,8 @@ def run_backend(backend: str, sizes: list[int], requests: int, seed: int) -> lis
     small, large = min(sizes), max(sizes)
     lines = [
         f"\n## {backend}: {requests} requests per case, pages of 50, "
-        + ", ".join(f"{size:,} rows filled in {fill_seconds[size]:.0f} s" for size in sizes),
+        + ", ".join(f"{size:,} rows filled in {fill_seconds[size]:.0f} s" for size in sizes)
+        + f"; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
         f"{'case':<17}"
         + "".join(f"{f'p50@{s:,}':>13}{f'p99@{s:,}':>13}" for s in sizes)
         + f"{'p50 ratio':>11}{'p99 ratio':>11}",
