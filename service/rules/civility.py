@@ -242,7 +242,8 @@ def _insult_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
         "".join(re.escape(c) + "+" if c.isalpha() else re.escape(c) for c in w) for w in words
     )
     insult = rf"(?:{alternatives})(?:e?s)?"
-    addressed = r"(?:you|u|ya|youre|your|ur|you\s+guys|you\s+people|you\s+lot|you\s+all|y'?all)"
+    # "your" only as the common misspelling of "you're a": "your stupid argument" attacks the argument.
+    addressed = r"(?:you|u|ya|youre|your(?=\s+(?:an?|such|so|such\s+an?)\s)|ur|you\s+guys|you\s+people|you\s+lot|you\s+all|y'?all)"
     be = r"(?:\s*'re|\s+are|\s+r|\s+is|\s+are\s+just|\s+are\s+all|\s*'re\s+just|\s+r\s+just)?"
     mods = rf"(?:{_MODIFIERS}\s+){{0,4}}"
     return re.compile(

@@ -381,3 +381,9 @@ def test_negated_idiomatic_and_predictive_wording_passes(text: str) -> None:
 
 def test_go_shoot_yourself() -> None:
     assert action("go shoot yourself", "civility.self_harm_incitement") == "reject"
+
+
+def test_your_is_an_insult_only_when_it_means_you_are() -> None:
+    assert flagged("your a moron", "civility.targeted_insult") == ["moron"]
+    assert "civility.targeted_insult" not in codes("Your stupid argument ignores the budget.")
+    assert "civility.targeted_insult" not in codes("your idiot friend posted it again")
