@@ -22,7 +22,7 @@ _CONTACT_BAIT = re.compile(
 )
 _PHONE = re.compile(r"(?<![\w$€£.,/-])(\+\s?)?(?:\(\d{1,4}\)[\s.-]?)?\d[\d\s().-]{6,18}\d(?![\w%/-])")
 _DATE = re.compile(r"(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])")
-_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_IPV4 = re.compile(r"(?<!\d)\d{1,3}(?:\.\d{1,3}){3}(?!\d)")
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@([a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24})\b")
 # "name at gmail dot com"
@@ -157,7 +157,7 @@ def _looks_like_phone(candidate: str, plus: bool) -> bool:
     groups = [group for group in re.split(r"[\s().-]+", candidate.strip("+ ()")) if group]
     if plus:
         return True
-    if _IPV4.fullmatch(candidate.strip()) or _DATE.search(candidate):
+    if _IPV4.search(candidate) or _DATE.search(candidate):
         return False
     # Years ("2019 2020 2021"), counted lists ("1 2 3 4 5 6 7 8 9") and thousands ("1.000.000") are not phones.
     if all(_YEAR.fullmatch(group) for group in groups):
