@@ -136,12 +136,20 @@ def _obfuscated(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
     if "dot" not in text and "." not in text:
         return []
     spans = []
+    blocked = []
     for match in _OBFUSCATED.finditer(text):
         if (match.group(1) or match.group(3)) in _OBFUSCATION_STOPWORDS:
             continue
-        host = re.sub(r"[\s\[\](){}<>]+|dot", ".", match.group())
+        host = re.sub(r"[\s\[\](){}<>]+|\bdot\b", ".", match.group())
         host = re.sub(r"\.+", ".", host).strip(".")
         if domain_in(host, settings.allowed_domains):
             continue
-        spans.append(norm.to_original(match.start(), match.end()))
-    return [reason("spam.obfuscated_link", spans)] if spans else []
+        span = norm.to_original(match.start(), match.end())
+        spans.append(span)
+        # Spelling a blocked domain out does not unblock it.
+        if domain_in(host, settings.blocked_domains):
+            blocked.append(span)
+    reasons = [reason("spam.obfuscated_link", spans)] if spans else []
+    if blocked:
+        reasons.append(reason("spam.blocked_domain", blocked))
+    return reasons

@@ -263,3 +263,13 @@ def test_weak_crypto_wording_with_a_contact_only_holds() -> None:
 def test_money_span_has_no_trailing_punctuation() -> None:
     text = "my $1000 turned into $12,500. Amazing"
     assert flagged(text, "spam.crypto_scam") == ["my $1000 turned into $12,500"]
+
+
+def test_spelled_out_blocked_domain_is_still_blocked() -> None:
+    settings = RuleSettings(blocked_domains=("spamhub.com",))
+    text = "visit spamhub dot com today"
+    assert flagged(text, "spam.blocked_domain", settings) == ["spamhub dot com"]
+    assert action(text, "spam.blocked_domain", settings) == "reject"
+    assert "spam.obfuscated_link" in codes("read ournews [.] com")
+    allowed = RuleSettings(allowed_domains=("ournews.com",))
+    assert "spam.obfuscated_link" not in codes("read ournews [.] com", allowed)
