@@ -186,12 +186,20 @@ _THREATS_WEAK = [
     r"\b(?:i\s+)?(?:hope|wish)\s+(?:that\s+)?(?:you|u|he|she|they)\s+(?:rots?|burns?|chokes?)\s+(?:in\s+hell|to\s+death|alive)\b",
 ]
 _THREAT = re.compile("|".join(f"(?:{p})" for p in _THREATS_STRONG))
+# Every threat pattern holds one of these; searching for them first is several times cheaper.
+_THREAT_HINT = re.compile(
+    r"kill|murder|shoot|shot|stab|strangl|chok|hang|hung|lynch|behead|decapitat|hurt|rape|slit|slaughter|execut|"
+    r"tortur|burn|bury|gut|knife|beat|punch|smash|break|cut|find|hunt|finish|die|dead|know\s+where|watch\s+your|"
+    r"rot|bash|coming|cancer|run\s+over|hit\s+by|against\s+a\s+wall|strung"
+)
 _THREAT_WEAK = re.compile("|".join(f"(?:{p})" for p in _THREATS_WEAK))
 
 
 def check_threats(norm: NormalisedText) -> list[Reason]:
     """Direct threats and wishes of death or harm; quoted or reported ones only hold, negated ones pass."""
     text = norm.folded
+    if not _THREAT_HINT.search(text):
+        return []
     strong = list(_THREAT.finditer(text))
     covered = [(m.start(), m.end()) for m in strong]
     weak = [
@@ -220,8 +228,13 @@ _SELF_HARM = re.compile(
 )
 
 
+_SELF_HARM_HINT = re.compile(r"self|kys|kms|die|croak|jump|bleach|poison|bullet|favou?r|without")
+
+
 def check_self_harm(norm: NormalisedText) -> list[Reason]:
     """Telling someone to kill or harm themselves; "don't kill yourself" and quoted reports do not reject."""
+    if not _SELF_HARM_HINT.search(norm.folded):
+        return []
     return _guarded_hits(norm, "civility.self_harm_incitement", list(_SELF_HARM.finditer(norm.folded)), set())
 
 
@@ -300,8 +313,13 @@ _DEHUMANISING = re.compile(
 )
 
 
+_GROUP_HINT = re.compile(_GROUPS)
+
+
 def check_dehumanising(norm: NormalisedText) -> list[Reason]:
     """A group of people described as vermin or disease, or as something to exterminate."""
+    if not _GROUP_HINT.search(norm.folded):
+        return []
     return _guarded_hits(norm, "civility.dehumanising", list(_DEHUMANISING.finditer(norm.folded)), set())
 
 

@@ -120,6 +120,34 @@ class TermMatcher:
         text = norm.folded
         hits: list[TermHit] = []
         words = self._words
+        # Most comments hold no listed term: decide that from the distinct tokens alone, and only walk
+        # the matches (for their positions) when something is there.
+        if any("*" in token or self._lookup(token, words) is not None for token in set(_TOKEN.findall(text))):
+            hits.extend(self._positions(text, words))
+        if self._phrases is not None:
+            for match in self._phrases.finditer(text):
+                index = int((match.lastgroup or "p0")[1:])
+                term, category = self._phrase_terms[index]
+                hits.append(TermHit(match.start(), match.end(), term, category, False))
+        return hits
+
+    def _lookup(
+        self, token: str, words: dict[str, list[tuple[re.Pattern[str], str, str | None]]]
+    ) -> tuple[str, str | None] | None:
+        """The term a plain token spells, cached per token."""
+        found = self._cache.get(token, _MISSING)
+        if found is _MISSING:
+            found = self._word(token, words)
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[token] = found
+        return found
+
+    def _positions(
+        self, text: str, words: dict[str, list[tuple[re.Pattern[str], str, str | None]]]
+    ) -> list[TermHit]:
+        """Every single-word hit (plain or masked) with its position."""
+        hits: list[TermHit] = []
         for match in _TOKEN.finditer(text):
             token = match.group()
             if "*" in token:
@@ -127,19 +155,9 @@ class TermMatcher:
                 if hit is not None:
                     hits.append(TermHit(match.start(), match.end(), hit[0], hit[1], True))
                 continue
-            found = self._cache.get(token, _MISSING)
-            if found is _MISSING:
-                found = self._word(token, words)
-                if len(self._cache) >= _CACHE_LIMIT:
-                    self._cache.clear()
-                self._cache[token] = found
+            found = self._lookup(token, words)
             if found is not None:
                 hits.append(TermHit(match.start(), match.end(), found[0], found[1], False))
-        if self._phrases is not None:
-            for match in self._phrases.finditer(text):
-                index = int((match.lastgroup or "p0")[1:])
-                term, category = self._phrase_terms[index]
-                hits.append(TermHit(match.start(), match.end(), term, category, False))
         return hits
 
     def _word(
