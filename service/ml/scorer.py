@@ -101,6 +101,9 @@ def read_card(model_dir: Path) -> dict[str, Any]:
         raise ModelUnavailable(f"model card {card_path} is unreadable: {error}") from error
     if not isinstance(card, dict) or "artifact" not in card or "version" not in card:
         raise ModelUnavailable(f"model card {card_path} lacks version/artifact fields")
+    # Wrong shapes would otherwise escape as AttributeError and stop the service from starting.
+    if not isinstance(card["artifact"], dict) or not isinstance(card.get("libraries", {}), dict):
+        raise ModelUnavailable(f"model card {card_path}: 'artifact' and 'libraries' must be JSON objects")
     return card
 
 

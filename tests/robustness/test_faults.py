@@ -199,6 +199,11 @@ BROKEN_MODELS = {
     "empty-dir": lambda d: d.mkdir(parents=True),
     "card-not-json": lambda d: _write_models(d, "{not json", b"x"),
     "card-without-fields": lambda d: _write_models(d, {"name": "x"}, b"x"),
+    # Found by this test: a card whose "artifact" is not an object used to stop the start with a traceback.
+    "card-artifact-not-an-object": lambda d: _write_models(
+        d, {"version": "x", "artifact": ARTIFACT_NAME}, b"x"
+    ),
+    "card-libraries-not-an-object": lambda d: _write_models(d, _card(b"x", libraries="sklearn 1.9"), b"x"),
     "artifact-missing": lambda d: _write_models(d, _card(b"x"), None),
     "artifact-corrupted": lambda d: _write_models(d, _card(b"the original bytes"), b"the original bytez"),
     "artifact-truncated": lambda d: _write_models(d, _card(b"\x80\x04\x95" + b"\x00" * 64), b"\x80\x04\x95"),
