@@ -166,9 +166,11 @@ def evaluate(model_dir: Path, data_dir: Path, report_dir: Path) -> dict[str, Any
         extras["wiki_fuzzed_auc_difference"] = round(
             results["wiki_nonfuzzed"]["roc_auc"] - results["wiki_fuzzed"]["roc_auc"], 4
         )
+    plots = []
     for category, sets in curves.items():
         if sets:
             _plot_category(category, sets, report_dir / f"curves_{category}.png")
+            plots.append(f"curves_{category}.png")
     card = json.loads((model_dir / CARD_NAME).read_text(encoding="utf-8"))
     card["eval_only"] = {
         "evaluated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -176,6 +178,7 @@ def evaluate(model_dir: Path, data_dir: Path, report_dir: Path) -> dict[str, Any
         "note": "eval-only sets: never trained on, never used to pick thresholds or hyper-parameters",
         "sets": results,
         "identity_bias": extras,
+        "plots": plots,
     }
     (model_dir / CARD_NAME).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     (report_dir / "evaluation.md").write_text(render_report(card), encoding="utf-8")
@@ -291,7 +294,7 @@ def render_report(card: dict[str, Any]) -> str:
         "",
         "## Curves",
         "",
-        *[f"![{c}](curves_{c}.png)" for c in CATEGORIES if (Path("curves") / c).name],
+        *[f"![{name}]({name})" for name in card["eval_only"].get("plots", [])],
         "",
         "Categories without any eval-only set (severe_toxicity, threat, obscene) have no curve; "
         "their only evidence is the cross-validation on training data below.",

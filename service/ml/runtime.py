@@ -12,6 +12,9 @@ from service.moderation.types import CATEGORIES, Span
 from service.text.normaliser import NormalisedText
 
 ARTIFACT_FORMAT = 1
+# An explained span must push the raw score by at least this much, and by a quarter of the strongest span.
+MIN_CLUSTER_PUSH = 0.3
+RELATIVE_CLUSTER_PUSH = 0.25
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -57,7 +60,10 @@ class LinearScorer:
         return dict(self._operating_points)
 
     def contributions(self, canonical: str, category: str) -> list[tuple[float, int, int]]:
-        """(coefficient × feature value, start, end) for each of the text's own n-grams, canonical offsets."""
+        """(coefficient × feature value, start, end) for each of the text's own n-grams, canonical offsets.
+
+        Char n-grams report the range of the word that holds them; a repeated n-gram appears once per occurrence.
+        """
         column = self.categories.index(category)
         features = self.space.transform([canonical])
         values = np.zeros(self.space.width, dtype=np.float32)
@@ -74,7 +80,7 @@ class LinearScorer:
                 if col < 0:
                     continue
                 weight = float(self.coef[offset + col, column] * values[offset + col])
-                if weight > 0:
+                if weight != 0:
                     out.append((weight, start, end))
         return out
 
@@ -82,10 +88,12 @@ class LinearScorer:
         """Spans of the original text whose n-grams pushed `category` up the most, merged when overlapping."""
         if category not in self.categories or limit <= 0 or not text.text:
             return ()
-        # Sum the pushes per canonical range (a word's many char n-grams land on the same range).
+        # Net push per canonical range: a word's many char n-grams land on the same range, and the ones
+        # pulling the score down must offset those pushing it up.
         totals: dict[tuple[int, int], float] = {}
         for weight, start, end in self.contributions(text.text, category):
             totals[(start, end)] = totals.get((start, end), 0.0) + weight
+        totals = {key: value for key, value in totals.items() if value > 0}
         if not totals:
             return ()
         # Only the strongest few candidates, so that bigrams cannot chain the whole comment together.
@@ -97,7 +105,9 @@ class LinearScorer:
                 clusters[-1][2] += weight
             else:
                 clusters.append([start, end, weight])
-        best = sorted(clusters, key=lambda c: -c[2])[:limit]
+        # Drop weak clusters: a word that nudged the score a little is noise next to the one that drove it.
+        floor = max(MIN_CLUSTER_PUSH, RELATIVE_CLUSTER_PUSH * max(c[2] for c in clusters))
+        best = sorted((c for c in clusters if c[2] >= floor), key=lambda c: -c[2])[:limit]
         spans = [text.to_original(int(s), int(e)) for s, e, _ in sorted(best)]
         return tuple(_merge_spans(spans))
 

@@ -44,7 +44,7 @@ class TrainConfig:
     word_budget: int = 60_000
     char_budget: int = 120_000
     min_df: int = 3
-    c_grid: tuple[float, ...] = (1.0, 4.0, 16.0)
+    c_grid: tuple[float, ...] = (0.5, 1.0, 4.0, 16.0)
     folds: int = 3
     n_jobs: int = 2
     # Only for the tiny test models: cap rows per source so a fit takes a second.
