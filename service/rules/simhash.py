@@ -14,11 +14,11 @@ _MASK = (1 << 64) - 1
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=65_536)
 def _hash64(piece: str) -> int:
     """A stable 64-bit hash (Python's hash() is salted per process, so it cannot go into a database).
 
-    Cached: comments are made of the same few tens of thousands of shingles.
+    Cached: comments are made of the same few tens of thousands of shingles (about 10 MB at most).
     """
     return int.from_bytes(hashlib.blake2b(piece.encode("utf-8"), digest_size=8).digest(), "big")
 
