@@ -165,6 +165,7 @@ _THREATS_STRONG = [
     rf"\b(?:{_I_WILL})\s+(?:find|hunt)\s+{_YOU}(?:\s+down)?(?=\s*(?:$|[.!,;]|and\b|soon|eventually|one\s+day|wherever))",
     rf"\b(?:{_I_WILL})\s+(?:cut|finish)\s+{_YOU}(?=\s*(?:$|[.!,;]|and\b|up\b|open\b|to\s+pieces))",
     r"\b(?:please|pls|plz|just|why\s+don'?t\s+you|why\s+not)\s+(?:go\s+)?die\b(?!\s+(?:of|from|laughing|happy|hard))",
+    r"\b(?:puts?|putting)\s+a\s+bullet\s+(?:in|through)\s+(?:your|ur|his|her|their)\s+(?:head|brain|skull|face)",
     r"\bi\s+know\s+where\s+(?:you|u)\s+(?:live|work|sleep|park|go\s+to\s+school)",
     rf"\b{_YOU}\s*(?:'re|\s+are|\s+r)?\s*(?:going\s+to|gonna|will)\s+(?:die|get\s+(?:killed|shot|stabbed|hurt|what'?s\s+coming))\b(?!\s+(?:of|from|in\s+a|one\s+day))",
     rf"\b{_YOU}\s*(?:'re|\s+are|\s+r)\s+(?:a\s+)?dead\s+(?:man|woman|meat)\b",
@@ -182,6 +183,8 @@ _THREATS_WEAK = [
     r"\b(?:he|she|they|them|these\s+\w+|those\s+\w+)\s+(?:deserves?|should|ought)\s+to\s+(?:die|be\s+(?:killed|shot|hanged|hung|raped|lynched|murdered))\b",
     r"\b(?:should|needs?\s+to|ought\s+to)\s+be\s+(?:shot|hanged|hung|lynched|put\s+against\s+a\s+wall|strung\s+up|burned\s+alive)\b",
     r"\b(?:i\s+)?(?:hope|wish|pray)\s+(?:that\s+)?(?:he|she|they)\s+(?:dies?|gets?\s+(?:cancer|killed|shot|raped))\b",
+    r"\b(?:i|we)\s*(?:'m|m|\s+am|'re|\s+are)\s+coming\s+(?:for|after)\s+(?:you|u)\b",
+    r"\bdeserves?\s+(?:a\s+)?(?:beating|bullet|good\s+(?:beating|slap)|to\s+be\s+beaten)\b",
     # Curses rather than threats ("rot in hell", "choke on it"): a person decides.
     r"\b(?:i\s+)?(?:hope|wish)\s+(?:that\s+)?(?:you|u|he|she|they)\s+(?:rots?|burns?|chokes?)\s+(?:in\s+hell|to\s+death|alive)\b",
 ]
@@ -190,7 +193,7 @@ _THREAT = re.compile("|".join(f"(?:{p})" for p in _THREATS_STRONG))
 _THREAT_HINT = re.compile(
     r"kill|murder|shoot|shot|stab|strangl|chok|hang|hung|lynch|behead|decapitat|hurt|rape|slit|slaughter|execut|"
     r"tortur|burn|bury|gut|knife|beat|punch|smash|break|cut|find|hunt|finish|die|dead|know\s+where|watch\s+your|"
-    r"rot|bash|coming|cancer|run\s+over|hit\s+by|against\s+a\s+wall|strung"
+    r"rot|bash|coming|cancer|run\s+over|hit\s+by|against\s+a\s+wall|strung|bullet|beating|slap"
 )
 _THREAT_WEAK = re.compile("|".join(f"(?:{p})" for p in _THREATS_WEAK))
 
@@ -241,7 +244,8 @@ def check_self_harm(norm: NormalisedText) -> list[Reason]:
 # --- targeted insults -------------------------------------------------------------------------------------------
 
 _MODIFIERS = (
-    r"(?:such|so|a|an|and|the|total|complete|absolute|utter|real|fucking|fking|fkn|f\*+ing|f\*+king|bloody|damn|"
+    r"(?:such|so|a|an|and|the|total|complete|absolute|utter|real|f[u*#@]*c?k+(?:ing|in'?|en)|fk?n|f\*+ing|effing|"
+    r"freaking|frigging|flipping|bloody|damn|goddamn|"
     r"stupid|little|big|fat|pathetic|ignorant|dumb|sad|typical|massive|huge|brainless|worthless|useless|"
     r"disgusting|lying|ugly|old|silly)"
 )

@@ -160,6 +160,7 @@ def test_site_term_category_annotation() -> None:
         ("why don't you die?", "why don't you die"),
         ("You should die.", "You should die"),
         ("got me a gun ill shoot u", "ill shoot u"),
+        ("I hope someone puts a bullet in your head.", "puts a bullet in your head"),
     ],
 )
 def test_direct_threats_reject(text: str, phrase: str) -> None:
@@ -173,6 +174,8 @@ def test_direct_threats_reject(text: str, phrase: str) -> None:
         "Traitors like him should be hanged.",
         "They deserve to die for this.",
         "I hope he gets cancer.",
+        "I'm coming for you and your family.",
+        "Women like her deserve a beating.",
     ],
 )
 def test_third_person_wishes_of_harm_hold(text: str) -> None:
@@ -242,6 +245,7 @@ def test_reported_self_harm_holds_at_most(text: str) -> None:
         ("Are you stupid?", "stupid"),
         ("you're a waste of space", "waste of space"),
         ("you are a m.o.r.o.n", "m.o.r.o.n"),
+        ("You're a f*cking moron", "moron"),
     ],
 )
 def test_targeted_insults_hold(text: str, word: str) -> None:
