@@ -24,6 +24,11 @@ What the canonical form does (NORMALISER_VERSION 1), in this order:
 9. Stretched letters: runs of three or more of the same letter collapse to TWO ("stuuuupid" -> "stuupid",
    "cooool" -> "cool", "asssss" -> "ass"). Two keeps real double letters intact; the term matcher allows
    each letter of a term to repeat, so "stuupid" still matches "stupid".
+
+Known limits of version 1, to fix together in a version 2 (a new version means retraining the models):
+a currency written with letters before the sign is read as leet ("US$95" -> "uss9s"); "9" is not read as
+"g"; a spaced-out sentence joins into one word ("Y O U A R E" -> "youare"); single capital letters in a
+row join ("grades A B C D" -> "abcd"); a leading digit before letters is leet ("4ever" -> "aever").
 """
 
 from __future__ import annotations
