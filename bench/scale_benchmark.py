@@ -3,8 +3,8 @@
 For each size (default 10 000 and 100 000; the issue's goal is stated for 1 000 000: `--sizes 10000,1000000`)
 and each backend (SQLite file, throwaway PostgreSQL database), rows are bulk-inserted straight through
 SQLAlchemy, then the app (in-process, through its real HTTP layer: authentication, schemas, serialisation)
-answers GET /v1/queue pages at random cursor depths, in both orders, and GET /v1/comments/{id} for random ids.
-Prints p50/p99 per size and the large/small ratio. Never asserts.
+answers GET /v1/queue pages at random cursor depths, in both orders, and GET /v1/comments/{id} for random ids,
+the sizes taking turns request by request. Prints p50/p99 per size and the large/small ratio. Never asserts.
 
     python -m bench.scale_benchmark
     python -m bench.scale_benchmark --backend sqlite --sizes 10000,1000000 --requests 300
@@ -21,7 +21,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -144,92 +144,108 @@ def own_comment(rng: random.Random, size: int) -> int:
     return n - 1 if n % 10 == 9 else n
 
 
-def measure(url: str, size: int, requests: int, rng: random.Random) -> dict[str, tuple[float, float]]:
-    """p50/p99 (ms) of queue pages at random depths and of single-comment reads, through the app."""
-    app = create_app(
-        {"DATABASE_URL": url, "SCORER": NullScorer(), "LOG_JSON": False, "RATELIMIT_ENABLED": False}
-    )
-    service = app.extensions["moderation"]
-    with service.db.read() as session:
-        site_id = session.scalar(select(Site.id).where(Site.name == "bench"))
-        pending = session.execute(
-            select(CommentRow.id, CommentRow.max_score).where(
-                CommentRow.site_id == site_id, CommentRow.status == "pending"
-            )
-        ).all()
-    key = service.accounts.create_key("bench", "moderator")
-    headers = {"Authorization": f"Bearer {key}"}
-    client = app.test_client()
-    cases = {
-        "queue oldest": lambda: client.get(
-            "/v1/queue",
-            query_string={"limit": 50, "cursor": encode_cursor([rng.choice(pending)[0]])},
-            headers=headers,
-        ),
-        "queue by score": lambda: client.get(
-            "/v1/queue",
-            query_string={
-                "limit": 50,
-                "order": "score",
-                "cursor": encode_cursor(list(rng.choice(pending))[::-1]),
-            },
-            headers=headers,
-        ),
-        "queue category": lambda: client.get(
-            "/v1/queue",
-            query_string={
-                "limit": 50,
-                "category": rng.choice(CATEGORIES),
-                "cursor": encode_cursor([rng.choice(pending)[0]]),
-            },
-            headers=headers,
-        ),
-        "comment by id": lambda: client.get(f"/v1/comments/c-{own_comment(rng, size)}", headers=headers),
-    }
-    results = {}
-    try:
-        for name, call in cases.items():
-            for _ in range(20):  # warm caches and the connection pool
-                call()
-            timings = []
-            for _ in range(requests):
-                started = time.perf_counter()
-                response = call()
-                timings.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    raise RuntimeError(
-                        f"{name}: {response.status_code} {response.get_data(as_text=True)[:200]}"
-                    )
-            timings.sort()
-            results[name] = (percentile(timings, 0.5), percentile(timings, 0.99))
-    finally:
-        service.db.dispose()
+class Target:
+    """One filled database and the requests measured against it, through the app in-process."""
+
+    def __init__(self, url: str, size: int, rng: random.Random) -> None:
+        self.app = create_app(
+            {"DATABASE_URL": url, "SCORER": NullScorer(), "LOG_JSON": False, "RATELIMIT_ENABLED": False}
+        )
+        self.service = self.app.extensions["moderation"]
+        with self.service.db.read() as session:
+            site_id = session.scalar(select(Site.id).where(Site.name == "bench"))
+            pending = session.execute(
+                select(CommentRow.id, CommentRow.max_score).where(
+                    CommentRow.site_id == site_id, CommentRow.status == "pending"
+                )
+            ).all()
+        key = self.service.accounts.create_key("bench", "moderator")
+        headers = {"Authorization": f"Bearer {key}"}
+        client = self.app.test_client()
+        self.cases = {
+            "queue oldest": lambda: client.get(
+                "/v1/queue",
+                query_string={"limit": 50, "cursor": encode_cursor([rng.choice(pending)[0]])},
+                headers=headers,
+            ),
+            "queue by score": lambda: client.get(
+                "/v1/queue",
+                query_string={
+                    "limit": 50,
+                    "order": "score",
+                    "cursor": encode_cursor(list(rng.choice(pending))[::-1]),
+                },
+                headers=headers,
+            ),
+            "queue category": lambda: client.get(
+                "/v1/queue",
+                query_string={
+                    "limit": 50,
+                    "category": rng.choice(CATEGORIES),
+                    "cursor": encode_cursor([rng.choice(pending)[0]]),
+                },
+                headers=headers,
+            ),
+            "comment by id": lambda: client.get(f"/v1/comments/c-{own_comment(rng, size)}", headers=headers),
+        }
+
+    def timed(self, case: str) -> float:
+        """Seconds one request of `case` took; raises on anything but 200."""
+        started = time.perf_counter()
+        response = self.cases[case]()
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise RuntimeError(f"{case}: {response.status_code} {response.get_data(as_text=True)[:200]}")
+        return elapsed
+
+    def close(self) -> None:
+        """Release the connections."""
+        self.service.db.dispose()
+
+
+def measure(targets: dict[int, Target], requests: int) -> dict[int, dict[str, tuple[float, float]]]:
+    """p50/p99 (ms) per size and case; the sizes take turns request by request, so load on the machine that
+    comes and goes during the run affects every size alike."""
+    results: dict[int, dict[str, tuple[float, float]]] = {size: {} for size in targets}
+    for case in next(iter(targets.values())).cases:
+        timings: dict[int, list[float]] = {size: [] for size in targets}
+        for _ in range(20):  # warm caches and the connection pools
+            for target in targets.values():
+                target.timed(case)
+        for _ in range(requests):
+            for size, target in targets.items():
+                timings[size].append(target.timed(case))
+        for size, values in timings.items():
+            values.sort()
+            results[size][case] = (percentile(values, 0.5), percentile(values, 0.99))
     return results
 
 
 def run_backend(backend: str, sizes: list[int], requests: int, seed: int) -> list[str]:
-    """Fill one database per size, measure, and format the comparison."""
-    measured: dict[int, dict[str, tuple[float, float]]] = {}
+    """Fill one database per size, measure them side by side, and format the comparison."""
     fill_seconds: dict[int, float] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp, ExitStack() as stack:
+        targets: dict[int, Target] = {}
         for size in sizes:
             rng = random.Random(seed)
-            with database(backend, Path(tmp), f"n{size}") as url:
-                db = Database(url)
-                with db.write() as session:
-                    now = datetime.now(UTC)
-                    bench, other = (
-                        Site(name="bench", policy={}, created_at=now),
-                        Site(name="other", policy={}, created_at=now),
-                    )
-                    session.add_all([bench, other])
-                    session.flush()
-                    site_ids = (bench.id, other.id)
-                db.dispose()
-                started = time.perf_counter()
-                fill(url, site_ids[0], site_ids[1], size, rng)
-                fill_seconds[size] = time.perf_counter() - started
-                measured[size] = measure(url, size, requests, rng)
+            url = stack.enter_context(database(backend, Path(tmp), f"n{size}"))
+            db = Database(url)
+            with db.write() as session:
+                now = datetime.now(UTC)
+                bench, other = (
+                    Site(name="bench", policy={}, created_at=now),
+                    Site(name="other", policy={}, created_at=now),
+                )
+                session.add_all([bench, other])
+                session.flush()
+                site_ids = (bench.id, other.id)
+            db.dispose()
+            started = time.perf_counter()
+            fill(url, site_ids[0], site_ids[1], size, rng)
+            fill_seconds[size] = time.perf_counter() - started
+            targets[size] = Target(url, size, rng)
+            stack.callback(targets[size].close)
+        measured = measure(targets, requests)
     small, large = min(sizes), max(sizes)
     lines = [
         f"\n## {backend}: {requests} requests per case, pages of 50, "
