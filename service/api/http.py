@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 
 import flask_smorest
 from flask import Request, current_app, g, request
+from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import UnsupportedMediaType
 
@@ -69,7 +70,14 @@ def read_json_object(req: Request) -> dict[str, Any]:
 
 
 class StrictParser(FlaskParser):
-    """webargs parser whose JSON location goes through read_json_object."""
+    """webargs parser whose JSON location goes through read_json_object, and which refuses unknown query
+    parameters as it refuses unknown body fields (a mistyped filter must not silently return everything)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = {  # noqa: RUF012 (the base declares it so)
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": RAISE,
+        "querystring": RAISE,
+    }
 
     def _raw_load_json(self, req: Request) -> Any:
         return read_json_object(req)

@@ -346,11 +346,13 @@ def test_odd_unicode_scores_with_spans_inside_the_text(client: Any, site: dict[s
 # -- query parameters, cursors and paths -------------------------------------------------------
 
 
-def test_unknown_query_parameters_on_the_queue_are_ignored(client: Any, site: dict[str, str]) -> None:
-    # Like most HTTP APIs: cache busters and tracking parameters must not break a moderator's tool.
-    response = client.get("/v1/queue?_=1700000000&utm_source=x", headers=bearer(site["moderator"]))
-    assert response.status_code == 200
-    assert response.get_json()["items"] == []
+@pytest.mark.parametrize("path", ["/v1/queue", "/v1/audit"])
+def test_unknown_query_parameters_are_422_naming_them(client: Any, site: dict[str, str], path: str) -> None:
+    # A mistyped filter (`categroy=spam`) must not silently return the unfiltered queue.
+    response = client.get(f"{path}?categroy=spam&limit=5", headers=bearer(site["moderator"]))
+    problem = assert_problem(response, 422)
+    assert "categroy" in problem["errors"]
+    assert "limit" not in problem["errors"]
 
 
 @pytest.mark.parametrize(
