@@ -8,6 +8,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -53,6 +54,17 @@ class Principal:
             raise Forbidden(f"this key belongs to site {self.site_name!r}, not {site_name!r}")
 
 
+def audit(
+    session: Session, site_id: int, action: str, target: str, details: dict[str, Any], actor: str = "cli"
+) -> None:
+    """Record an account change (sites, keys, secrets) in the audit log."""
+    session.add(
+        AuditEntry(
+            site_id=site_id, actor=actor, action=action, target=target, details=details, created_at=utcnow()
+        )
+    )
+
+
 class Accounts:
     """Manages sites, keys and secrets in the store."""
 
@@ -76,16 +88,7 @@ class Accounts:
                 session.add(site)
                 session.flush()
                 session.add(SiteSecret(site_id=site.id, secret=secret, created_at=now, expires_at=None))
-                session.add(
-                    AuditEntry(
-                        site_id=site.id,
-                        actor="cli",
-                        action="site.created",
-                        target=name,
-                        details={"callback_url": callback_url},
-                        created_at=now,
-                    )
-                )
+                audit(session, site.id, "site.created", name, {"callback_url": callback_url})
         except IntegrityError as error:
             raise Conflict(f"site {name!r} already exists") from error
         return site, secret
@@ -107,16 +110,7 @@ class Accounts:
         with self.db.write() as session:
             site = self.site(session, name)
             site.callback_url = callback_url
-            session.add(
-                AuditEntry(
-                    site_id=site.id,
-                    actor="cli",
-                    action="site.callback_changed",
-                    target=name,
-                    details={"callback_url": callback_url},
-                    created_at=utcnow(),
-                )
-            )
+            audit(session, site.id, "site.callback_changed", name, {"callback_url": callback_url})
 
     def create_key(self, site_name: str, role: str) -> str:
         """Create an API key for a site; returns the raw key, which is never stored."""
@@ -137,16 +131,7 @@ class Accounts:
                     revoked_at=None,
                 )
             )
-            session.add(
-                AuditEntry(
-                    site_id=site.id,
-                    actor="cli",
-                    action="key.created",
-                    target=raw[:10],
-                    details={"role": role},
-                    created_at=utcnow(),
-                )
-            )
+            audit(session, site.id, "key.created", raw[:10], {"role": role})
         return raw
 
     def revoke_key(self, prefix: str) -> None:
@@ -157,16 +142,7 @@ class Accounts:
                 raise NotFound(f"no key with prefix {prefix!r}")
             for key in keys:
                 key.revoked_at = utcnow()
-                session.add(
-                    AuditEntry(
-                        site_id=key.site_id,
-                        actor="cli",
-                        action="key.revoked",
-                        target=key.prefix,
-                        details={},
-                        created_at=utcnow(),
-                    )
-                )
+                audit(session, key.site_id, "key.revoked", key.prefix, {})
 
     def list_keys(self, site_name: str) -> list[ApiKey]:
         """The site's keys (hash prefixes only)."""
@@ -211,14 +187,5 @@ class Accounts:
                 if row.expires_at is None or row.expires_at > now + timedelta(seconds=grace_seconds):
                     row.expires_at = now + timedelta(seconds=grace_seconds)
             session.add(SiteSecret(site_id=site.id, secret=secret, created_at=now, expires_at=None))
-            session.add(
-                AuditEntry(
-                    site_id=site.id,
-                    actor="cli",
-                    action="secret.rotated",
-                    target=site_name,
-                    details={"grace_seconds": grace_seconds},
-                    created_at=now,
-                )
-            )
+            audit(session, site.id, "secret.rotated", site_name, {"grace_seconds": grace_seconds})
         return secret

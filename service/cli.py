@@ -25,15 +25,19 @@ def _service(**overrides: Any) -> Any:
     return _app(**overrides).extensions["moderation"]
 
 
-def _fail(error: Exception) -> None:
-    from service.errors import ModerationError
+class ModerationGroup(click.Group):
+    """The CLI's one error path: a domain error becomes a one-line message and exit status 1."""
 
-    if isinstance(error, ModerationError):
-        raise click.ClickException(error.detail) from error
-    raise error
+    def invoke(self, ctx: click.Context) -> Any:
+        from service.errors import ModerationError
+
+        try:
+            return super().invoke(ctx)
+        except ModerationError as error:
+            raise click.ClickException(error.detail) from error
 
 
-@click.group()
+@click.group(cls=ModerationGroup)
 def main() -> None:
     """Self-hosted comment moderation."""
 
@@ -81,11 +85,7 @@ def sites() -> None:
 @click.option("--callback-url", default=None, help="where verdicts and decisions are POSTed")
 def sites_create(name: str, callback_url: str | None) -> None:
     """Create a site; prints its webhook signing secret on the last line."""
-    try:
-        site, secret = _service(LOAD_MODELS=False).accounts.create_site(name, callback_url)
-    except Exception as error:
-        _fail(error)
-        return
+    site, secret = _service(LOAD_MODELS=False).accounts.create_site(name, callback_url)
     click.echo(f"created site {site.name}" + (f" (callbacks to {callback_url})" if callback_url else ""))
     click.echo("webhook signing secret (shown once):")
     click.echo(secret)
@@ -96,10 +96,7 @@ def sites_create(name: str, callback_url: str | None) -> None:
 @click.argument("url", required=False)
 def sites_set_callback(name: str, url: str | None) -> None:
     """Set (or, without URL, clear) a site's callback URL."""
-    try:
-        _service(LOAD_MODELS=False).accounts.set_callback(name, url)
-    except Exception as error:
-        _fail(error)
+    _service(LOAD_MODELS=False).accounts.set_callback(name, url)
     click.echo(f"callback for {name}: {url or 'none'}")
 
 
@@ -110,11 +107,7 @@ def sites_set_callback(name: str, url: str | None) -> None:
 )
 def sites_rotate_secret(name: str, grace: int) -> None:
     """Issue a new signing secret; the old one keeps working for --grace seconds. Prints it on the last line."""
-    try:
-        secret = _service(LOAD_MODELS=False).accounts.rotate_secret(name, grace)
-    except Exception as error:
-        _fail(error)
-        return
+    secret = _service(LOAD_MODELS=False).accounts.rotate_secret(name, grace)
     click.echo(f"new signing secret for {name}; the previous one expires in {grace} s:")
     click.echo(secret)
 
@@ -129,11 +122,7 @@ def keys() -> None:
 @click.option("--role", type=click.Choice(["ingest", "moderator", "admin"]), required=True)
 def keys_create(site_name: str, role: str) -> None:
     """Create an API key; prints the raw key on the last line (only its hash is stored)."""
-    try:
-        raw = _service(LOAD_MODELS=False).accounts.create_key(site_name, role)
-    except Exception as error:
-        _fail(error)
-        return
+    raw = _service(LOAD_MODELS=False).accounts.create_key(site_name, role)
     click.echo(f"created {role} key for {site_name} (shown once):")
     click.echo(raw)
 
@@ -142,11 +131,7 @@ def keys_create(site_name: str, role: str) -> None:
 @click.option("--site", "site_name", required=True)
 def keys_list(site_name: str) -> None:
     """List a site's keys by prefix and role."""
-    try:
-        rows = _service(LOAD_MODELS=False).accounts.list_keys(site_name)
-    except Exception as error:
-        _fail(error)
-        return
+    rows = _service(LOAD_MODELS=False).accounts.list_keys(site_name)
     for key in rows:
         state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
         click.echo(f"{key.prefix}…  {key.role:<9}  created {key.created_at:%Y-%m-%d}  {state}")
@@ -156,10 +141,7 @@ def keys_list(site_name: str) -> None:
 @click.argument("prefix")
 def keys_revoke(prefix: str) -> None:
     """Revoke a key by the prefix `keys list` shows."""
-    try:
-        _service(LOAD_MODELS=False).accounts.revoke_key(prefix)
-    except Exception as error:
-        _fail(error)
+    _service(LOAD_MODELS=False).accounts.revoke_key(prefix)
     click.echo(f"revoked {prefix}")
 
 
@@ -172,11 +154,7 @@ def policy() -> None:
 @click.option("--site", "site_name", required=True)
 def policy_show(site_name: str) -> None:
     """Print a site's policy as JSON."""
-    try:
-        site = _service(LOAD_MODELS=False).accounts.get_site(site_name)
-    except Exception as error:
-        _fail(error)
-        return
+    site = _service(LOAD_MODELS=False).accounts.get_site(site_name)
     click.echo(
         json.dumps({"policy_version": f"{site.name}@{site.policy_revision}", "policy": site.policy}, indent=2)
     )
@@ -189,12 +167,11 @@ def policy_set(site_name: str, document: Any) -> None:
     """Merge a JSON policy document (file or - for stdin) into a site's policy."""
     try:
         changes = json.load(document)
-        site = _service(LOAD_MODELS=False).update_policy(site_name, changes, actor="cli")
     except json.JSONDecodeError as error:
         raise click.ClickException(f"not valid JSON: {error}") from error
-    except Exception as error:
-        _fail(error)
-        return
+    if not isinstance(changes, dict):
+        raise click.ClickException("the policy document must be a JSON object")
+    site = _service(LOAD_MODELS=False).update_policy(site_name, changes, actor="cli")
     click.echo(f"policy is now {site.name}@{site.policy_revision}")
 
 
@@ -207,11 +184,7 @@ def score(input_path: str, output_path: str, site_name: str | None, batch_size: 
     """Score a JSONL file offline through the full pipeline, storing nothing."""
     from service.offline import score_file
 
-    try:
-        count = score_file(_service(), Path(input_path), Path(output_path), site_name, batch_size)
-    except Exception as error:
-        _fail(error)
-        return
+    count = score_file(_service(), Path(input_path), Path(output_path), site_name, batch_size)
     click.echo(f"scored {count} comments into {output_path}", err=True)
 
 
@@ -328,13 +301,9 @@ def outbox_list(site_name: str, status: str | None, limit: int) -> None:
     """List a site's callback events, newest first."""
     from service.delivery import outbox as events
 
-    try:
-        service = _service(LOAD_MODELS=False)
-        site = service.accounts.get_site(site_name)
-        page = events.list_events(service.db, site.id, status=status, limit=limit, cursor=None)
-    except Exception as error:
-        _fail(error)
-        return
+    service = _service(LOAD_MODELS=False)
+    site = service.accounts.get_site(site_name)
+    page = events.list_events(service.db, site.id, status=status, limit=limit, cursor=None)
     for item in page["items"]:
         last_error = f"  {item['last_error']}" if item["last_error"] else ""
         click.echo(
@@ -350,13 +319,9 @@ def outbox_redeliver(site_name: str, event_id: int) -> None:
     """Queue an event again (e.g. a dead one) with a fresh attempt budget."""
     from service.delivery import outbox as events
 
-    try:
-        service = _service(LOAD_MODELS=False)
-        site = service.accounts.get_site(site_name)
-        events.redeliver(service.db, site.id, event_id, actor="cli")
-    except Exception as error:
-        _fail(error)
-        return
+    service = _service(LOAD_MODELS=False)
+    site = service.accounts.get_site(site_name)
+    events.redeliver(service.db, site.id, event_id, actor="cli")
     click.echo(f"event {event_id} queued for delivery")
 
 
@@ -372,11 +337,7 @@ def sites_set_secret(name: str, grace: int, secret: str) -> None:
     """Adopt a secret issued elsewhere (Coral's phase signing secret) as the site's newest signing secret."""
     if len(secret) < 16 or len(secret) > 128:
         raise click.ClickException("a signing secret must be 16 to 128 characters")
-    try:
-        _service(LOAD_MODELS=False).accounts.rotate_secret(name, grace, new_secret=secret)
-    except Exception as error:
-        _fail(error)
-        return
+    _service(LOAD_MODELS=False).accounts.rotate_secret(name, grace, new_secret=secret)
     click.echo(f"signing secret for {name} replaced; the previous one expires in {grace} s")
 
 
