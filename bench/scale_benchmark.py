@@ -252,11 +252,11 @@ def run_backend(backend: str, sizes: list[int], requests: int, seed: int) -> lis
         + ", ".join(f"{size:,} rows filled in {fill_seconds[size]:.0f} s" for size in sizes)
         + f"; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
         f"{'case':<17}"
-        + "".join(f"{f'p50@{s:,}':>13}{f'p99@{s:,}':>13}" for s in sizes)
+        + "".join(f"{f'p50@{s:,}':>15}{f'p99@{s:,}':>15}" for s in sizes)
         + f"{'p50 ratio':>11}{'p99 ratio':>11}",
     ]
     for case in measured[small]:
-        cells = "".join(f"{measured[s][case][0]:>11.2f}ms{measured[s][case][1]:>11.2f}ms" for s in sizes)
+        cells = "".join(f"{measured[s][case][0]:>13.2f}ms{measured[s][case][1]:>13.2f}ms" for s in sizes)
         p50_ratio = measured[large][case][0] / measured[small][case][0]
         ratio = measured[large][case][1] / measured[small][case][1]
         verdict = "met" if ratio <= GOAL_RATIO else "MISSED"
