@@ -49,11 +49,12 @@ def main() -> None:
 @click.option("--no-migrate", is_flag=True, help="do not bring the database schema up to date first")
 def serve(host: str, port: int, workers: int, no_migrate: bool) -> None:
     """Serve the API with gunicorn (models load once, before the workers fork)."""
-    from service.serving import run_gunicorn
+    from service.serving import run_gunicorn, share_metrics_between_workers
 
+    metrics_dir = share_metrics_between_workers()  # before anything imports prometheus_client
     if not no_migrate:
         _upgrade()
-    run_gunicorn(host=host, port=port, workers=workers)
+    run_gunicorn(host=host, port=port, workers=workers, metrics_dir=metrics_dir)
 
 
 def _upgrade() -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -60,6 +64,28 @@ def _worker_exit(server: Any, worker: Any) -> None:
         handle.stop(timeout=10)
 
 
-def run_gunicorn(host: str, port: int, workers: int) -> None:
-    """Serve until stopped."""
-    ModerationServer(gunicorn_options(host, port, workers)).run()
+def share_metrics_between_workers() -> str | None:
+    """Have every worker write its counters into one directory, so /metrics sums all workers.
+
+    Must run before prometheus_client is first imported, which picks its storage then. Uses
+    PROMETHEUS_MULTIPROC_DIR when set (clearing the previous run's files, which would otherwise be summed
+    in), else a fresh temporary directory; returns the directory to remove at exit, if it made one.
+    """
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if configured:
+        Path(configured).mkdir(parents=True, exist_ok=True)
+        for stale in Path(configured).glob("*.db"):
+            stale.unlink()
+        return None
+    made = tempfile.mkdtemp(prefix="moderation-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    return made
+
+
+def run_gunicorn(host: str, port: int, workers: int, metrics_dir: str | None = None) -> None:
+    """Serve until stopped; then remove the metrics directory made for this run, if any."""
+    try:
+        ModerationServer(gunicorn_options(host, port, workers)).run()
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)

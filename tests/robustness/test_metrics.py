@@ -65,3 +65,28 @@ def test_metrics_answer_while_the_database_is_down(
     assert sample(body, "moderation_database_up") == 0.0
     assert sample(body, "moderation_model_info", 'version="unavailable"') == 0.0
     assert "moderation_queue_depth" not in body.split("# HELP moderation_database_up")[1]
+
+
+@pytest.mark.slow
+def test_served_metrics_sum_every_gunicorn_worker(tmp_path: Any) -> None:
+    """Under `moderation serve --workers 2`, every scrape reports the requests of both workers."""
+    import requests
+
+    from tests.robustness.server import ServerProcess, moderation_env
+
+    env = moderation_env(f"sqlite:///{tmp_path / 'metrics.db'}", MODERATION_DELIVER_IN_PROCESS="false")
+    with ServerProcess(env, tmp_path / "server.log", workers=2) as server:
+        server.wait_for_workers(2)
+        label = 'endpoint="/healthz",method="GET",status="200"'
+        before = sample(
+            requests.get(server.base + "/metrics", timeout=5).text,
+            "moderation_http_request_seconds_count",
+            label,
+        )
+        for _ in range(40):
+            # A new connection each time, so the arbiter spreads them over both workers.
+            assert requests.get(server.base + "/healthz", headers={"Connection": "close"}, timeout=5).ok
+        scrapes = [requests.get(server.base + "/metrics", timeout=5).text for _ in range(4)]
+    counts = {sample(body, "moderation_http_request_seconds_count", label) for body in scrapes}
+    # Per-worker registries would show each worker's share, differing from scrape to scrape.
+    assert counts == {(before or 0.0) + 40.0}, (before, counts)
