@@ -332,3 +332,73 @@ def test_sigkilled_worker_under_load_loses_no_accepted_comment(served_database: 
         assert undecided == 0
     finally:
         database.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_real_server_rides_out_a_postgres_outage_under_load(postgres_url: str, tmp_path: Path) -> None:
+    """`moderation serve` on PostgreSQL through a proxy cut for 2 s under load: only 201 or 503, then recovery."""
+    _truncate(postgres_url)
+    real = make_url(postgres_url)
+    with FlakyProxy(real.host or "127.0.0.1", real.port or 5432) as proxy:
+        url = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+        env = moderation_env(url, MODERATION_RATELIMIT_ENABLED="false")
+        keys = create_site_and_keys(env)
+        outcomes: dict[str, Any] = {}
+        lock = threading.Lock()
+        with ServerProcess(env, tmp_path / "server.log", workers=2) as server:
+
+            def client_loop(worker: int) -> None:
+                session = requests.Session()
+                session.headers.update(bearer(keys["ingest"]))
+                for n in range(60):
+                    comment_id = f"o{worker}-{n}"
+                    try:
+                        response = session.post(
+                            server.base + "/v1/comments",
+                            json={"id": comment_id, "text": f"comment {n}"},
+                            timeout=15,
+                        )
+                        outcome: Any = (response.status_code, response.headers.get("Content-Type"))
+                        if response.status_code == 503:
+                            outcome += (response.headers.get("Retry-After"),)
+                    except requests.RequestException as error:
+                        outcome = type(error).__name__
+                    with lock:
+                        outcomes[comment_id] = outcome
+
+            def outage() -> None:
+                while len(outcomes) < 40:
+                    time.sleep(0.01)
+                proxy.cut()
+                time.sleep(2)
+                proxy.restore()
+
+            cutter = threading.Thread(target=outage)
+            cutter.start()
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                list(pool.map(client_loop, range(4)))
+            cutter.join(timeout=30)
+            proxy.restore()
+
+            deadline = time.monotonic() + 15
+            while requests.get(server.base + "/readyz", timeout=5).status_code != 200:
+                assert time.monotonic() < deadline, "not ready again 15 s after the database came back"
+                time.sleep(0.2)
+            failed = [i for i, outcome in outcomes.items() if outcome[0] != 201]
+            session = requests.Session()
+            session.headers.update(bearer(keys["ingest"]))
+            for comment_id in failed:  # the client's retry, same id
+                retry = session.post(
+                    server.base + "/v1/comments", json={"id": comment_id, "text": "retry"}, timeout=15
+                )
+                assert retry.status_code in (200, 201), retry.text
+            log = server.log()
+
+    kinds = {outcome if isinstance(outcome, str) else outcome[0] for outcome in outcomes.values()}
+    assert kinds <= {201, 503}, (kinds, log)
+    assert 503 in kinds, "the outage was not noticed"
+    for outcome in outcomes.values():
+        if outcome[0] == 503:
+            assert outcome[1].startswith("application/problem+json") and int(outcome[2]) > 0
+    assert stored_ids(postgres_url) == dict.fromkeys(outcomes, 1)
