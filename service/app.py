@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 from flask_limiter import Limiter
 from flask_smorest import Api
 
@@ -42,12 +42,22 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
+class RequestIdFilter(logging.Filter):
+    """Stamp every record logged while a request is served with that request's id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if has_request_context() and not hasattr(record, "request_id"):
+            record.request_id = g.get("request_id")
+        return True
+
+
 def configure_logging(app: Flask) -> None:
     """JSON logs to stderr unless turned off (tests keep pytest's handlers)."""
     if not app.config["LOG_JSON"]:
         return
     handler = logging.StreamHandler()
     handler.setFormatter(JsonLogFormatter())
+    handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(logging.INFO)
