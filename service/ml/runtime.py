@@ -11,7 +11,8 @@ from service.ml.features import FeatureSpace, char_ngrams_with_spans, word_ngram
 from service.moderation.types import CATEGORIES, Span
 from service.text.normaliser import NormalisedText
 
-ARTIFACT_FORMAT = 1
+# 2: links are masked before vectorising (features.mask_links).
+ARTIFACT_FORMAT = 2
 # An explained span must push the raw score by at least this much, and by a quarter of the strongest span.
 MIN_CLUSTER_PUSH = 0.3
 RELATIVE_CLUSTER_PUSH = 0.25

@@ -5,27 +5,41 @@ from __future__ import annotations
 import numpy as np
 
 from service.ml.evaluate import span_f1
-from service.ml.train import reject_threshold, review_threshold
+from service.ml.train import deployment_weights, precision_threshold, prior_shift
 
 
-def test_review_threshold_keeps_the_target_recall() -> None:
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 2, 2000)
-    p = np.clip(0.35 * y + rng.random(2000) * 0.65, 0, 1)
-    threshold = review_threshold(y, p, target=0.9)
-    assert (p[y == 1] >= threshold).mean() >= 0.9
-
-
-def test_reject_threshold_keeps_the_target_precision_or_never_rejects() -> None:
+def test_precision_threshold_keeps_the_target_precision_or_never_acts() -> None:
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 2000)
     p = np.clip(0.5 * y + rng.random(2000) * 0.5, 0, 1)
-    threshold = reject_threshold(y, p, target=0.9)
+    ones = np.ones(len(y))
+    threshold = precision_threshold(y, p, ones, target=0.9)
     assert threshold < 1.0
     assert y[p >= threshold].mean() >= 0.9
-    # Pure noise never reaches 90% precision: the card then says "never auto-reject".
+    # Pure noise never reaches 90% precision: the card then says "never act on this score alone".
     noise = rng.random(2000)
-    assert reject_threshold(y, noise, target=0.9) == 1.0
+    assert precision_threshold(y, noise, ones, target=0.9) == 1.0
+
+
+def test_a_rarer_deployment_class_needs_a_higher_threshold() -> None:
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 4000)  # 50% positives in training
+    p = np.clip(0.4 * y + rng.random(4000) * 0.6, 0, 1)
+    w = np.ones(len(y))
+    as_trained = precision_threshold(y, p, w, target=0.9)
+    v = deployment_weights(y, w, 0.1)
+    assert abs(v[y == 1].sum() / v.sum() - 0.1) < 1e-9
+    as_deployed = precision_threshold(y, p, v, target=0.9)
+    assert as_deployed > as_trained
+    assert (v[(p >= as_deployed) & (y == 1)].sum() / v[p >= as_deployed].sum()) >= 0.9
+
+
+def test_prior_shift_moves_log_odds_to_the_deployment_prevalence() -> None:
+    y = np.array([1, 1, 0, 0])  # trained at 50%
+    w = np.ones(4)
+    assert prior_shift(y, w, 0.5) == 0.0
+    assert prior_shift(y, w, None) == 0.0
+    assert abs(prior_shift(y, w, 0.1) - np.log(0.1 / 0.9)) < 1e-12
 
 
 def test_span_f1_follows_semeval() -> None:
