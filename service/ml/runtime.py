@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,6 +36,8 @@ class LinearScorer:
         self.coef = np.asarray(payload["coef"], dtype=np.float32)  # (width, n_categories)
         self.intercept = np.asarray(payload["intercept"], dtype=np.float64)
         self.platt = np.asarray(payload["platt"], dtype=np.float64)  # (n_categories, 2): slope, offset
+        # Thread-safe, bounded: explanations of one verdict's categories reuse one n-gram table.
+        self._table = functools.lru_cache(maxsize=64)(self._ngram_table)
         self._operating_points = {
             k: (float(v[0]), float(v[1])) for k, v in payload["operating_points"].items()
         }
@@ -60,16 +63,17 @@ class LinearScorer:
         """Default (review, reject) thresholds per category, chosen by cross-validation on training data."""
         return dict(self._operating_points)
 
-    def contributions(self, canonical: str, category: str) -> list[tuple[float, int, int]]:
-        """(coefficient × feature value, start, end) for each of the text's own n-grams, canonical offsets.
+    def _ngram_table(self, canonical: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(feature column, feature value, start, end) of each of the text's own kept n-grams.
 
-        Char n-grams report the range of the word that holds them; a repeated n-gram appears once per occurrence.
+        Cached per text (see __init__): one verdict explains several categories of the same text.
         """
-        column = self.categories.index(category)
         features = self.space.transform([canonical])
         values = np.zeros(self.space.width, dtype=np.float32)
         values[features.indices] = features.data
-        out: list[tuple[float, int, int]] = []
+        columns: list[np.ndarray] = []
+        starts: list[int] = []
+        ends: list[int] = []
         for block, offset, grams in (
             (self.space.word, 0, word_ngrams_with_spans(canonical)),
             (self.space.char, self.space.word.width, char_ngrams_with_spans(canonical)),
@@ -77,13 +81,27 @@ class LinearScorer:
             if not grams:
                 continue
             kept = block.hashes([g for g, _, _ in grams])
-            for (_, start, end), col in zip(grams, kept, strict=True):
-                if col < 0:
-                    continue
-                weight = float(self.coef[offset + col, column] * values[offset + col])
-                if weight != 0:
-                    out.append((weight, start, end))
-        return out
+            keep = kept >= 0
+            columns.append(kept[keep].astype(np.int64) + offset)
+            starts.extend(start for (_, start, _), k in zip(grams, keep, strict=True) if k)
+            ends.extend(end for (_, _, end), k in zip(grams, keep, strict=True) if k)
+        column_ids = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+        return (
+            column_ids,
+            values[column_ids],
+            np.asarray(starts, dtype=np.int64),
+            np.asarray(ends, dtype=np.int64),
+        )
+
+    def contributions(self, canonical: str, category: str) -> list[tuple[float, int, int]]:
+        """(coefficient × feature value, start, end) for each of the text's own n-grams, canonical offsets.
+
+        Char n-grams report the range of the word that holds them; a repeated n-gram appears once per occurrence.
+        """
+        column_ids, values, starts, ends = self._table(canonical)
+        weights = self.coef[column_ids, self.categories.index(category)] * values
+        nonzero = np.flatnonzero(weights)
+        return [(float(weights[i]), int(starts[i]), int(ends[i])) for i in nonzero]
 
     def explain(self, text: NormalisedText, category: str, limit: int = 3) -> tuple[Span, ...]:
         """Spans of the original text whose n-grams pushed `category` up the most, merged when overlapping."""
