@@ -30,7 +30,7 @@ class KeywordScorer:
 
     version = "keyword-test-1"
     card: ClassVar[dict[str, Any]] = {"version": "keyword-test-1", "sha256": "0" * 64}
-    WORDS = {
+    WORDS: ClassVar[dict[str, tuple[str, float]]] = {
         "idiot": ("insult", 0.97),
         "moron": ("insult", 0.7),
         "buy": ("spam", 0.95),
