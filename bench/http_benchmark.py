@@ -137,7 +137,12 @@ def server(env: dict[str, str], workers: int, log_path: Path) -> Iterator[str]:
                         break
                 except requests.RequestException:
                     time.sleep(0.2)
+            time.sleep(0.5)
+            if process.poll() is not None:  # the answer came from someone else on a port taken meanwhile
+                raise RuntimeError(f"server exited ({process.returncode}); see {log_path}")
             yield base
+            if process.poll() is not None:
+                raise RuntimeError(f"server died during the run ({process.returncode}); see {log_path}")
         finally:
             process.send_signal(signal.SIGTERM)
             try:
@@ -148,10 +153,10 @@ def server(env: dict[str, str], workers: int, log_path: Path) -> Iterator[str]:
 
 
 WRK_SCRIPT = """
-local threads = 0
+local threads = {}
 function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
 end
 function init(args)
   counter = 0
@@ -176,11 +181,22 @@ function request()
   end
   return wrk.format("POST", path, nil, body)
 end
+function response(status, headers, body)
+  if status >= 400 then
+    bad = (bad or "") .. status .. " "
+  end
+end
 function done(summary, latency, requests)
+  local statuses = ""
+  for _, thread in ipairs(threads) do
+    statuses = statuses .. (thread:get("bad") or "")
+  end
+  io.write("STATUSES " .. statuses .. "\\n")
   local e = summary.errors
-  io.write(string.format('RESULT {"requests": %d, "us": %d, "p50": %d, "p99": %d, "errors": %d}\\n',
+  io.write(string.format('RESULT {"requests": %d, "us": %d, "p50": %d, "p99": %d, "errors": %d, ' ..
+    '"kinds": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}}\\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.status + e.timeout))
+    e.connect + e.read + e.write + e.status + e.timeout, e.connect, e.read, e.write, e.status, e.timeout))
 end
 """
 
@@ -200,6 +216,16 @@ def run_wrk(
     )  # fmt: skip
     line = next(line for line in out.stdout.splitlines() if line.startswith("RESULT "))
     data = json.loads(line[len("RESULT ") :])
+    if data["errors"]:
+        kinds = ", ".join(f"{kind} {count}" for kind, count in data["kinds"].items() if count)
+        statuses = next(
+            (line.split()[1:] for line in out.stdout.splitlines() if line.startswith("STATUSES")), []
+        )
+        codes = ", ".join(f"{code}: {statuses.count(code)}" for code in sorted(set(statuses)))
+        print(
+            f"  {method} {path}: {data['errors']} errors ({kinds}; statuses {codes or 'none'})",
+            file=sys.stderr,
+        )
     return Result(
         path, data["requests"], data["us"] / 1e6, data["p50"] / 1000, data["p99"] / 1000, data["errors"]
     )

@@ -94,11 +94,14 @@ def register_request_hooks(app: Flask) -> None:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         started = g.get("started")
         if started is not None:
-            REQUESTS.labels(
-                request.method,
-                request.url_rule.rule if request.url_rule else "unmatched",
-                str(response.status_code),
-            ).observe(time.perf_counter() - started)
+            try:
+                REQUESTS.labels(
+                    request.method,
+                    request.url_rule.rule if request.url_rule else "unmatched",
+                    str(response.status_code),
+                ).observe(time.perf_counter() - started)
+            except OSError:  # why: metrics storage (multiprocess files) failing must never fail the request
+                log.exception("could not record request metrics")
         return response
 
 

@@ -84,8 +84,11 @@ def share_metrics_between_workers() -> str | None:
 
 def run_gunicorn(host: str, port: int, workers: int, metrics_dir: str | None = None) -> None:
     """Serve until stopped; then remove the metrics directory made for this run, if any."""
+    arbiter = os.getpid()
     try:
         ModerationServer(gunicorn_options(host, port, workers)).run()
     finally:
-        if metrics_dir:
+        # Workers are forked from inside run() and leave through this frame too (SystemExit when recycled
+        # or stopped): only the arbiter may remove the directory the other workers still write to.
+        if metrics_dir and os.getpid() == arbiter:
             shutil.rmtree(metrics_dir, ignore_errors=True)

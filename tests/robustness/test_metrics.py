@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 from typing import Any
 
 import pytest
@@ -83,10 +85,30 @@ def test_served_metrics_sum_every_gunicorn_worker(tmp_path: Any) -> None:
             "moderation_http_request_seconds_count",
             label,
         )
+        # A worker that leaves (recycled after max_requests, or stopped) must not take the shared metrics
+        # directory with it: this once made every later request a 500.
+        stopped = server.worker_pids()[0]
+        os.kill(stopped, signal.SIGTERM)
+        server.wait_for_workers(2, exclude={stopped})
         for _ in range(40):
             # A new connection each time, so the arbiter spreads them over both workers.
-            assert requests.get(server.base + "/healthz", headers={"Connection": "close"}, timeout=5).ok
+            response = requests.get(server.base + "/healthz", headers={"Connection": "close"}, timeout=5)
+            assert response.status_code == 200, (response.status_code, server.log())
         scrapes = [requests.get(server.base + "/metrics", timeout=5).text for _ in range(4)]
     counts = {sample(body, "moderation_http_request_seconds_count", label) for body in scrapes}
     # Per-worker registries would show each worker's share, differing from scrape to scrape.
     assert counts == {(before or 0.0) + 40.0}, (before, counts)
+
+
+def test_a_failing_metrics_store_does_not_fail_the_request(
+    client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from service import app as app_module
+
+    class Broken:
+        def labels(self, *args: Any) -> Any:
+            raise FileNotFoundError("metrics directory removed")
+
+    monkeypatch.setattr(app_module, "REQUESTS", Broken())
+    assert client.get("/healthz").status_code == 200
+    assert "could not record request metrics" in caplog.text
