@@ -37,6 +37,7 @@ evaluate: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.peer_benchmark
 	$(BIN)/python -m bench.http_benchmark
+	$(BIN)/python -m bench.scale_benchmark
 
 clean:
 	rm -rf $(VENV) instance reports .pytest_cache .mypy_cache .ruff_cache
