@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from service.config import REPO_ROOT
+from service.config import REPO_ROOT, SECRET_GRACE_SECONDS
 
 
 def _app(**overrides: Any) -> Any:
@@ -104,7 +104,11 @@ def sites_set_callback(name: str, url: str | None) -> None:
 @sites.command("rotate-secret")
 @click.argument("name")
 @click.option(
-    "--grace", default=86400, show_default=True, type=int, help="seconds the old secret stays valid"
+    "--grace",
+    default=SECRET_GRACE_SECONDS,
+    show_default=True,
+    type=int,
+    help="seconds the old secret stays valid",
 )
 def sites_rotate_secret(name: str, grace: int) -> None:
     """Issue a new signing secret; the old one keeps working for --grace seconds. Prints it on the last line."""
@@ -329,7 +333,11 @@ def outbox_redeliver(site_name: str, event_id: int) -> None:
 @sites.command("set-secret")
 @click.argument("name")
 @click.option(
-    "--grace", default=86400, show_default=True, type=int, help="seconds the old secret stays valid"
+    "--grace",
+    default=SECRET_GRACE_SECONDS,
+    show_default=True,
+    type=int,
+    help="seconds the old secret stays valid",
 )
 @click.option(
     "--secret", prompt=True, hide_input=True, help="the secret to use (e.g. Coral's signing secret)"

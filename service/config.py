@@ -6,6 +6,10 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# Characters of comment text accepted by every surface (native API, webhooks, Akismet, Perspective, Coral).
+MAX_TEXT_LENGTH = 20_000
+# Seconds an old signing secret stays valid after rotation, unless --grace says otherwise.
+SECRET_GRACE_SECONDS = 24 * 3600
 
 DEFAULTS: dict[str, Any] = {
     # None means "a SQLite file in the instance folder", resolved in create_app.
@@ -14,13 +18,8 @@ DEFAULTS: dict[str, Any] = {
     "LOAD_MODELS": True,
     # Bodies above this are refused with 413 before anything is parsed.
     "MAX_CONTENT_LENGTH": 64 * 1024,
-    "MAX_TEXT_LENGTH": 20_000,
-    "MAX_BATCH": 100,
-    "QUEUE_PAGE_MAX": 200,
     # Seconds a signed webhook's timestamp may be away from now.
     "WEBHOOK_TOLERANCE": 300,
-    # Seconds an old signing secret stays valid after rotation.
-    "SECRET_GRACE_SECONDS": 24 * 3600,
     "RETRY_AFTER_SECONDS": 5,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_DEFAULT": "600/minute",

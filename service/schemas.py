@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
+from service.config import MAX_TEXT_LENGTH
 from service.moderation.types import CATEGORIES, Author, Comment, Thread
 
 ID = validate.Length(min=1, max=128)
@@ -38,7 +39,7 @@ class CommentIn(Schema):
     """A comment to moderate (POST /v1/comments, webhooks, and each item of a score batch)."""
 
     id = fields.String(required=True, validate=ID)
-    text = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT_LENGTH))
     author = fields.Nested(AuthorIn, load_default=None, allow_none=True)
     thread = fields.Nested(ThreadIn, load_default=None, allow_none=True)
     parent_id = fields.String(validate=ID, load_default=None, allow_none=True)
@@ -64,7 +65,7 @@ class ScoreTextIn(Schema):
     """One scoring item of POST /v1/score; `id` is optional there."""
 
     id = fields.String(validate=ID, load_default=None)
-    text = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT_LENGTH))
     author = fields.Nested(AuthorIn, load_default=None, allow_none=True)
     thread = fields.Nested(ThreadIn, load_default=None, allow_none=True)
 
@@ -76,7 +77,7 @@ class ScoreTextIn(Schema):
 class ScoreIn(Schema):
     """Either {"text": ...} or {"comments": [...]} (at most 100)."""
 
-    text = fields.String(validate=validate.Length(min=1, max=20_000))
+    text = fields.String(validate=validate.Length(min=1, max=MAX_TEXT_LENGTH))
     comments = fields.List(fields.Nested(ScoreTextIn), validate=validate.Length(min=1, max=100))
 
     @post_load

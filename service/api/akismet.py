@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from service.accounts import Principal
 from service.api.http import Blueprint, moderation
 from service.compat import akismet
+from service.config import MAX_TEXT_LENGTH
 from service.errors import ModerationError, Unauthorized, problem
 from service.metrics import VERDICTS
 from service.moderation.types import Comment
@@ -109,7 +110,7 @@ def authenticate(fields: Mapping[str, str]) -> Principal:
 
 def as_comment(fields: Mapping[str, str]) -> Comment:
     """The Akismet request as a Comment."""
-    return akismet.to_comment(fields, int(current_app.config["MAX_TEXT_LENGTH"]))
+    return akismet.to_comment(fields, MAX_TEXT_LENGTH)
 
 
 @blp.route("/verify-key", methods=["POST"])

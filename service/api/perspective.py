@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from service.accounts import Principal
 from service.api.http import Blueprint, moderation, read_json_object
 from service.compat import perspective
+from service.config import MAX_TEXT_LENGTH
 from service.errors import PROBLEM_JSON, ModerationError, Unauthorized
 from service.moderation.pipeline import UNAVAILABLE_VERSION
 from service.moderation.types import Comment
@@ -108,7 +109,7 @@ def authenticate() -> Principal:
 
 def max_chars() -> int:
     """The longest text the pipeline takes."""
-    return int(current_app.config["MAX_TEXT_LENGTH"])
+    return MAX_TEXT_LENGTH
 
 
 @blp.route("/v1alpha1/comments:analyze", methods=["POST"])
