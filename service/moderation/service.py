@@ -87,15 +87,16 @@ class ModerationService:
 
     def submit(self, site_name: str, comment: Comment, source: str = "api") -> Submission:
         """Moderate and store a comment once; a repeat of the same id returns the stored verdict."""
+        now = utcnow()
+        norm = normalise(comment.text)
+        # One read transaction for the idempotency check, the policy and every stateful rule's question.
         with self.db.read() as session:
             site = self.accounts.site(session, site_name)
             existing = queries.find_comment(session, site.id, comment.id)
             if existing is not None:
                 return Submission(comment_document(existing, site.name, created=False), created=False)
-        now = utcnow()
-        norm = normalise(comment.text)
-        history = queries.StoreHistory(self.db, site.id, now)
-        verdict = moderate(comment, self.policy(site), self.scorer, history, norm)
+            history = queries.StoreHistory(session, site.id, now)
+            verdict = moderate(comment, self.policy(site), self.scorer, history, norm)
         row = queries.new_comment_row(site.id, comment, verdict, fingerprint(norm), source, now)
         try:
             with self.db.write() as session:

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from service.errors import ValidationFailed
 from service.moderation.documents import reasons_document
 from service.moderation.types import STATUS_FOR_DECISION, Comment, Verdict
-from service.store.db import Database
 from service.store.tables import AuditEntry, CommentRow, DecisionRow
 
 
@@ -190,10 +189,14 @@ def audit_page(
 
 
 class StoreHistory:
-    """CommentHistory backed by the store: what stateful rules may ask about a site's recent comments."""
+    """CommentHistory backed by the store: what stateful rules may ask about a site's recent comments.
 
-    def __init__(self, db: Database, site_id: int, now: datetime) -> None:
-        self.db = db
+    It reads through the caller's transaction, so one verdict's checks see one snapshot and cost one
+    round of transactions, not one per question.
+    """
+
+    def __init__(self, session: Session, site_id: int, now: datetime) -> None:
+        self.session = session
         self.site_id = site_id
         self.now = now
 
@@ -207,44 +210,35 @@ class StoreHistory:
         if not matchers:
             return 0
         since = self.now - timedelta(seconds=window_seconds)
-        with self.db.read() as session:
-            return int(
-                session.scalar(
-                    select(func.count())
-                    .select_from(CommentRow)
-                    .where(
-                        CommentRow.site_id == self.site_id, CommentRow.received_at >= since, or_(*matchers)
-                    )
-                )
-                or 0
-            )
+        count = self.session.scalar(
+            select(func.count())
+            .select_from(CommentRow)
+            .where(CommentRow.site_id == self.site_id, CommentRow.received_at >= since, or_(*matchers))
+        )
+        return int(count or 0)
 
     def recent_fingerprints(
         self, window_seconds: int, limit: int
     ) -> Sequence[tuple[int, str | None, str | None]]:
         """Fingerprints, author ids and thread ids of the site's recent comments, newest first."""
         since = self.now - timedelta(seconds=window_seconds)
-        with self.db.read() as session:
-            rows = session.execute(
-                select(CommentRow.fingerprint, CommentRow.author_id, CommentRow.thread_id)
-                .where(
-                    CommentRow.site_id == self.site_id,
-                    CommentRow.received_at >= since,
-                    CommentRow.fingerprint.is_not(None),
-                )
-                .order_by(CommentRow.received_at.desc())
-                .limit(limit)
-            ).all()
+        rows = self.session.execute(
+            select(CommentRow.fingerprint, CommentRow.author_id, CommentRow.thread_id)
+            .where(
+                CommentRow.site_id == self.site_id,
+                CommentRow.received_at >= since,
+                CommentRow.fingerprint.is_not(None),
+            )
+            .order_by(CommentRow.received_at.desc())
+            .limit(limit)
+        ).all()
         return [(int(fp or 0), author, thread) for fp, author, thread in rows]
 
     def author_comment_count(self, author_id: str) -> int:
         """How many comments this author has posted on the site before."""
-        with self.db.read() as session:
-            return int(
-                session.scalar(
-                    select(func.count())
-                    .select_from(CommentRow)
-                    .where(CommentRow.site_id == self.site_id, CommentRow.author_id == author_id)
-                )
-                or 0
-            )
+        count = self.session.scalar(
+            select(func.count())
+            .select_from(CommentRow)
+            .where(CommentRow.site_id == self.site_id, CommentRow.author_id == author_id)
+        )
+        return int(count or 0)
