@@ -31,8 +31,9 @@ from typing import Any
 
 import requests
 
+from bench.databases import PG_ADMIN_URL, database, postgres_available
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN_URL = os.environ.get("MODERATION_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # The goals of issue 6, reported beside the measurements (never enforced here).
 GOALS = {"score_ratio": 0.5, "comments_ratio": 0.35, "comments_p99_ms": 100.0}
 
@@ -83,35 +84,6 @@ def cli(env: dict[str, str], *args: str) -> str:
         check=True,
     )
     return out.stdout.strip().splitlines()[-1].strip()
-
-
-@contextmanager
-def database(backend: str, workdir: Path) -> Iterator[str]:
-    """A fresh database URL for one run: a SQLite file, or a throwaway PostgreSQL database."""
-    if backend == "sqlite":
-        yield f"sqlite:///{workdir / 'bench.db'}"
-        return
-    import psycopg
-
-    name = f"moderation_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def postgres_available() -> bool:
-    """Whether the PostgreSQL server in PG_ADMIN_URL answers."""
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2):
-            return True
-    except Exception:
-        return False
 
 
 @contextmanager

@@ -19,22 +19,21 @@ import random
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
 from sqlalchemy import insert, select
 
+from bench.databases import PG_ADMIN_URL, database, postgres_available
 from service.app import create_app
 from service.moderation.types import CATEGORIES
 from service.store.comments import encode_cursor
-from service.store.db import Database, upgrade
+from service.store.db import Database
 from service.store.tables import CommentRow, Site
 
-PG_ADMIN_URL = os.environ.get("MODERATION_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 GOAL_RATIO = 1.5  # issue 6: p99 at the large size within 1.5x of the small size
 BATCH = 5_000
 
@@ -56,39 +55,6 @@ class NullScorer:
     def operating_points(self) -> dict[str, tuple[float, float]]:
         """Default thresholds."""
         return dict.fromkeys(CATEGORIES, (0.5, 0.9))
-
-
-@contextmanager
-def database(backend: str, workdir: Path, label: str) -> Iterator[str]:
-    """A fresh, migrated database: a SQLite file or a throwaway PostgreSQL database."""
-    if backend == "sqlite":
-        url = f"sqlite:///{workdir / f'{label}.db'}"
-        upgrade(url)
-        yield url
-        return
-    import psycopg
-
-    name = f"moderation_scale_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        upgrade(url)
-        yield url
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def postgres_available() -> bool:
-    """Whether the PostgreSQL server in PG_ADMIN_URL answers."""
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2):
-            return True
-    except Exception:
-        return False
 
 
 def fill(url: str, site_id: int, other_site_id: int, size: int, rng: random.Random) -> None:
@@ -228,7 +194,7 @@ def run_backend(backend: str, sizes: list[int], requests: int, seed: int) -> lis
         targets: dict[int, Target] = {}
         for size in sizes:
             rng = random.Random(seed)
-            url = stack.enter_context(database(backend, Path(tmp), f"n{size}"))
+            url = stack.enter_context(database(backend, Path(tmp), f"scale_n{size}", migrate=True))
             db = Database(url)
             with db.write() as session:
                 now = datetime.now(UTC)

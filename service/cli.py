@@ -37,6 +37,17 @@ class ModerationGroup(click.Group):
             raise click.ClickException(error.detail) from error
 
 
+# Where `train` and `evaluate` read the labelled sets: ../shared/datasets beside the checkout by default.
+data_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False),
+    default=str(REPO_ROOT.parent / "shared" / "datasets"),
+    show_default=True,
+    help="folder of the labelled data sets",
+)
+
+
 @click.group(cls=ModerationGroup)
 def main() -> None:
     """Self-hosted comment moderation."""
@@ -208,13 +219,7 @@ def labels_export(site_name: str | None, output: Any) -> None:
 
 
 @main.command()
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False),
-    default=str(REPO_ROOT.parent / "shared" / "datasets"),
-    show_default=True,
-)
+@data_option
 @click.option(
     "--out", "out_dir", type=click.Path(file_okay=False), default=str(REPO_ROOT / "models"), show_default=True
 )
@@ -227,13 +232,7 @@ def train(data_dir: str, out_dir: str, seed: int) -> None:
 
 
 @main.command()
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False),
-    default=str(REPO_ROOT.parent / "shared" / "datasets"),
-    show_default=True,
-)
+@data_option
 @click.option(
     "--models",
     "model_dir",
