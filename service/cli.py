@@ -224,11 +224,18 @@ def labels_export(site_name: str | None, output: Any) -> None:
     "--out", "out_dir", type=click.Path(file_okay=False), default=str(REPO_ROOT / "models"), show_default=True
 )
 @click.option("--seed", default=0, show_default=True, type=int)
-def train(data_dir: str, out_dir: str, seed: int) -> None:
-    """Fit the models on the labelled data sets and write the artifacts and model card."""
+@click.option(
+    "--labels",
+    "label_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="add human labels from `moderation labels export` (repeatable)",
+)
+def train(data_dir: str, out_dir: str, seed: int, label_files: tuple[str, ...]) -> None:
+    """Fit the models on the labelled data sets (and your moderators' labels) and write the artifacts and card."""
     from service.ml import train as training
 
-    training.train(Path(data_dir), Path(out_dir), seed=seed)
+    training.train(Path(data_dir), Path(out_dir), seed=seed, label_files=[Path(f) for f in label_files])
 
 
 @main.command()

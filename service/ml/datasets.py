@@ -7,7 +7,7 @@ import contextlib
 import csv
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,9 @@ DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data
 # How every source's own labels become ours. A category a source does not annotate stays MISSING (-1),
 # so that head simply does not see those rows. Written out here so the card and a reader can check it.
 LABEL_MAPPING: dict[str, str] = {
+    "site_labels": "a site's own moderator decisions and Akismet/Perspective submissions "
+    "(`moderation labels export`): approve→every category 0; reject→each category the verdict flagged "
+    "(or Akismet's spam) 1, the rest missing; a reject that names no category is skipped",
     "jigsaw2018_subset": "toxic→toxicity, severe_toxic→severe_toxicity, obscene→obscene, threat→threat, "
     "insult→insult, identity_hate→identity_attack; spam=0 (Wikipedia talk pages are not spam)",
     "jigsaw2018_subset_jaythibs": "label→toxicity (deduplicated on id); label=0 also sets the five toxic "
@@ -417,6 +420,30 @@ def read_seeds(seeds_dir: Path = SEEDS_DIR) -> LabelledSet:
                 raise ValueError(f"{path}:{number}: unknown categories {sorted(unknown)}")
             rows.append((record["text"], _row(MISSING, **labels), SEED_WEIGHT))
     return _make("seeds_labelled", rows, files)
+
+
+SITE_LABEL_WEIGHT = 2.0
+
+
+def read_site_labels(paths: Sequence[Path]) -> LabelledSet:
+    """Human labels exported by `moderation labels export`, so moderators' decisions feed retraining."""
+    rows = []
+    for path in paths:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            text, label, categories = record["text"], record["label"], record.get("categories") or []
+            unknown = set(categories) - set(CATEGORIES)
+            if unknown:
+                raise ValueError(f"{path}:{number}: unknown categories {sorted(unknown)}")
+            if label == "approve":
+                rows.append((text, _row(0), SITE_LABEL_WEIGHT))
+            elif label == "reject" and categories:
+                rows.append((text, _row(MISSING, **dict.fromkeys(categories, 1)), SITE_LABEL_WEIGHT))
+            elif label != "reject":
+                raise ValueError(f"{path}:{number}: label must be approve or reject, not {label!r}")
+    return _make("site_labels", rows, list(paths))
 
 
 TRAIN_READERS_BY_NAME: dict[str, Callable[[Path], LabelledSet]] = {

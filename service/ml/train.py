@@ -70,6 +70,8 @@ class TrainConfig:
     max_rows_per_source: int | None = None
     hash_bits: int = HASH_BITS
     sources: list[str] = field(default_factory=list)
+    # Exports of `moderation labels export`: the sites' own human decisions, added as one more source.
+    label_files: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -123,6 +125,8 @@ def load_training_data(
                 labelled.files,
             )
         sets.append(labelled)
+    if config.label_files:
+        sets.append(datasets.read_site_labels(config.label_files))
     guard = eval_canonical_texts(data_dir)
     canonical: list[str] = []
     labels, weights, source = [], [], []
@@ -321,6 +325,7 @@ def _source_entries(data: TrainingData, data_dir: Path, licenses: dict[str, str]
                 }
             )
         is_seed = labelled.name == "seeds_labelled"
+        is_site = labelled.name == "site_labels"
         entries.append(
             {
                 "name": labelled.name,
@@ -329,6 +334,8 @@ def _source_entries(data: TrainingData, data_dir: Path, licenses: dict[str, str]
                 "label_mapping": datasets.LABEL_MAPPING.get(labelled.name, ""),
                 "license": "Apache-2.0 (this project; HAND-WRITTEN by the project's engineers)"
                 if is_seed
+                else "the operator's own moderation decisions"
+                if is_site
                 else "; ".join(sorted({f["license"] for f in files})),
                 "files": files,
             }
@@ -336,11 +343,18 @@ def _source_entries(data: TrainingData, data_dir: Path, licenses: dict[str, str]
     return entries
 
 
-def train(data_dir: Path, out_dir: Path, seed: int = 0, config: TrainConfig | None = None) -> dict[str, Any]:
+def train(
+    data_dir: Path,
+    out_dir: Path,
+    seed: int = 0,
+    config: TrainConfig | None = None,
+    label_files: Sequence[Path] = (),
+) -> dict[str, Any]:
     """Fit every head from `data_dir`, write the joblib artifact and model card to `out_dir`; returns the card."""
     started = time.monotonic()
     config = config or TrainConfig(seed=seed)
     config.seed = seed
+    config.label_files = [*config.label_files, *label_files]
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     if not data_dir.is_dir():
         raise FileNotFoundError(f"no data sets at {data_dir} (pass --data DIR)")
@@ -440,8 +454,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "models", help="where to write the artifacts")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        action="append",
+        default=[],
+        help="a `moderation labels export` file (repeatable)",
+    )
     args = parser.parse_args(argv)
-    train(args.data, args.out, seed=args.seed)
+    train(args.data, args.out, seed=args.seed, label_files=args.labels)
     return 0
 
 

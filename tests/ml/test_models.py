@@ -154,3 +154,69 @@ def test_eval_readers_load() -> None:
     assert len(jigsaw.texts) == 12180 and jigsaw.y.sum() == 6090
     olid = datasets.read_olid_test_a(DATASETS)
     assert len(olid.texts) == 860 and olid.y.sum() == 240
+
+
+def test_site_labels_map_decisions_onto_categories(tmp_path: Path) -> None:
+    export = tmp_path / "labels.jsonl"
+    lines = [
+        {
+            "site": "demo",
+            "text": "a fine comment",
+            "label": "approve",
+            "categories": [],
+            "source": "moderator",
+        },
+        {
+            "site": "demo",
+            "text": "you absolute clown",
+            "label": "reject",
+            "categories": ["insult", "toxicity"],
+        },
+        {"site": "demo", "text": "rejected for no stated reason", "label": "reject", "categories": []},
+        {
+            "site": "demo",
+            "text": "buy followers now",
+            "label": "reject",
+            "categories": ["spam"],
+            "source": "akismet",
+        },
+    ]
+    export.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    labelled = datasets.read_site_labels([export])
+    assert labelled.texts == ["a fine comment", "you absolute clown", "buy followers now"]
+    rows = {
+        text: dict(zip(CATEGORIES, row.tolist(), strict=True))
+        for text, row in zip(labelled.texts, labelled.labels, strict=True)
+    }
+    assert set(rows["a fine comment"].values()) == {0}
+    assert rows["you absolute clown"]["insult"] == 1 and rows["you absolute clown"]["toxicity"] == 1
+    assert rows["you absolute clown"]["spam"] == datasets.MISSING
+    assert rows["buy followers now"]["spam"] == 1
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"text": "x", "label": "maybe", "categories": []}) + "\n")
+    with pytest.raises(ValueError, match="approve or reject"):
+        datasets.read_site_labels([bad])
+
+
+def test_training_takes_moderator_labels_as_a_source(tmp_path: Path) -> None:
+    export = tmp_path / "labels.jsonl"
+    export.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "text": f"thoughtful comment number {n} about the budget",
+                    "label": "approve",
+                    "categories": [],
+                }
+            )
+            for n in range(5)
+        )
+        + "\n"
+    )
+    config = TrainConfig(**{**TINY.__dict__, "sources": ["seeds_labelled"]})
+    (tmp_path / "no-datasets").mkdir()
+    card = train(tmp_path / "no-datasets", tmp_path / "model", seed=0, config=config, label_files=[export])
+    site = next(source for source in card["training_sources"] if source["name"] == "site_labels")
+    assert site["rows_used"] == 5
+    assert site["license"] == "the operator's own moderation decisions"
+    assert load_scorer(tmp_path / "model").version == card["version"]
