@@ -11,6 +11,7 @@ from service.api.http import Blueprint, moderation, principal, requires
 from service.errors import Unavailable
 from service.metrics import exposition
 from service.moderation.service import policy_version
+from service.rules.wordlists import missing_seed_lists
 from service.schemas import PolicyIn, PolicyOut
 
 blp = Blueprint("ops", __name__, description="Health, models, metrics and policy")
@@ -33,6 +34,9 @@ def readyz() -> dict[str, Any]:
         problems.append(f"database: {error.__class__.__name__}")
     if service.scorer is None:
         problems.append(f"models: {current_app.extensions.get('model_error', 'not loaded')}")
+    missing = missing_seed_lists()
+    if missing:
+        problems.append(f"word lists not found in seeds/wordlists: {', '.join(missing)}")
     if problems:
         raise Unavailable("not ready: " + "; ".join(problems), headers={"Retry-After": "5"})
     return {"status": "ready", "model_version": service.scorer.version if service.scorer else None}

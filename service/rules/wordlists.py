@@ -65,6 +65,14 @@ def parse_wordlist(lines: Iterable[str]) -> list[tuple[str, str | None]]:
     return out
 
 
+SHIPPED_LISTS = ("banned", "suspect", "insults")
+
+
+def missing_seed_lists() -> list[str]:
+    """The shipped word lists that cannot be read (readiness reports them; rules run without them)."""
+    return [name for name in SHIPPED_LISTS if not (SEED_DIR / f"{name}.txt").is_file()]
+
+
 @lru_cache(maxsize=8)
 def load_seed(name: str) -> tuple[tuple[str, str | None], ...]:
     """A shipped word list from seeds/wordlists/<name>.txt, read once per process."""

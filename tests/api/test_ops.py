@@ -108,3 +108,14 @@ def test_shadow_mode_approves_but_records_the_would_be_decision(client: Any, sit
     ).get_json()
     assert body["decision"] == "approve"
     assert body["shadow_decision"] == "reject"
+
+
+def test_readyz_is_503_when_the_shipped_word_lists_are_missing(
+    client: Any, monkeypatch: Any, tmp_path: Any
+) -> None:
+    from service.rules import wordlists
+
+    monkeypatch.setattr(wordlists, "SEED_DIR", tmp_path)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "banned, suspect, insults" in response.get_json()["detail"]
