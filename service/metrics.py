@@ -15,6 +15,11 @@ from sqlalchemy import func, select
 log = logging.getLogger(__name__)
 
 VERDICTS = Counter("moderation_verdicts_total", "Verdicts on newly stored comments", ["decision", "source"])
+FLAGS = Counter(
+    "moderation_flags_total",
+    "Newly stored comments held or rejected, by the category that flagged them",
+    ["category", "source"],
+)
 DECISIONS = Counter("moderation_decisions_total", "Moderator decisions", ["action"])
 REQUESTS = Histogram(
     "moderation_http_request_seconds",
@@ -91,3 +96,11 @@ def exposition(service: Any) -> bytes:
     state = CollectorRegistry()
     state.register(StateCollector(service))
     return counters + generate_latest(state)
+
+
+def count_verdict(document: dict[str, Any], source: str) -> None:
+    """Count a newly stored verdict, and each category that asked to hold or reject it."""
+    VERDICTS.labels(document["decision"], source).inc()
+    flagged = {r["category"] for r in document["reasons"] if r.get("action") in ("review", "reject")}
+    for category in flagged:
+        FLAGS.labels(category, source).inc()

@@ -16,7 +16,6 @@ from service.api.http import Blueprint, moderation
 from service.compat import akismet
 from service.config import MAX_TEXT_LENGTH
 from service.errors import ModerationError, Unauthorized, problem
-from service.metrics import VERDICTS
 from service.moderation.types import Comment
 
 log = logging.getLogger(__name__)
@@ -150,8 +149,6 @@ def comment_check() -> Response:
     else:
         result = service.submit(caller.site_name, comment, source="akismet")
         document = result.document
-        if result.created:
-            VERDICTS.labels(document["decision"], "akismet").inc()
     answer = akismet.check_answer(document)
     if answer.discard:
         headers["X-akismet-pro-tip"] = akismet.DISCARD

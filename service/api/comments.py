@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from service.api.http import Blueprint, moderation, principal, requires
-from service.metrics import VERDICTS
 from service.moderation.documents import score_document
 from service.moderation.types import Comment
 from service.schemas import (
@@ -28,8 +27,6 @@ blp = Blueprint("comments", __name__, url_prefix="/v1", description="Moderate co
 def submit_comment(comment: Comment) -> tuple[dict[str, Any], int]:
     """Moderate and store a comment; sending the same id again returns the stored verdict."""
     result = moderation().submit(principal().site_name, comment, source="api")
-    if result.created:
-        VERDICTS.labels(result.document["decision"], "api").inc()
     return result.document, 201 if result.created else 200
 
 

@@ -9,7 +9,6 @@ from flask import Response
 from service.api.http import Blueprint, moderation
 from service.api.webhooks import signed
 from service.compat.coral import CoralRequestIn, CoralResponseOut, response_for
-from service.metrics import VERDICTS
 from service.moderation.types import Comment
 from service.signing import CORAL_SIGNATURE_HEADER
 
@@ -36,7 +35,5 @@ blp = Blueprint("coral", __name__, url_prefix="/v1/integrations", description="C
 def external_moderation(comment: Comment, site_name: str) -> Any:
     """Moderate and store a comment Coral is about to publish; answer in Coral's external-phase shape."""
     result = moderation().submit(site_name, comment, source="coral")
-    if result.created:
-        VERDICTS.labels(result.document["decision"], "coral").inc()
     body = response_for(result.document)
     return Response(status=204) if body is None else body

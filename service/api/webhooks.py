@@ -10,7 +10,7 @@ from flask import current_app, request
 
 from service.api.http import Blueprint, moderation
 from service.errors import NotFound, Unauthorized
-from service.metrics import SIGNATURE_REJECTIONS, VERDICTS
+from service.metrics import SIGNATURE_REJECTIONS
 from service.moderation.types import Comment
 from service.schemas import CommentIn, VerdictOut
 from service.signing import SIGNATURE_HEADER, SignatureError, verify, verify_coral
@@ -83,6 +83,4 @@ def signed(surface: str) -> Callable[[F], F]:
 def receive(comment: Comment, site_name: str) -> tuple[dict[str, Any], int]:
     """Moderate and store a comment sent by a signed webhook; repeats answer the stored verdict."""
     result = moderation().submit(site_name, comment, source="webhook")
-    if result.created:
-        VERDICTS.labels(result.document["decision"], "webhook").inc()
     return result.document, 202

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service.accounts import Accounts, utcnow
 from service.errors import Conflict, NotFound, ValidationFailed
+from service.metrics import DECISIONS, count_verdict
 from service.ml.scorer import Scorer
 from service.moderation.documents import comment_document, detail_document, policy_version
 from service.moderation.pipeline import moderate, moderate_batch
@@ -111,7 +112,9 @@ class ModerationService:
                 if existing is None:
                     raise
                 return Submission(comment_document(existing, site.name, created=False), created=False)
-        return Submission(comment_document(row, site.name, created=True), created=True)
+        document = comment_document(row, site.name, created=True)
+        count_verdict(document, source)
+        return Submission(document, created=True)
 
     # -- review ---------------------------------------------------------------------------------
 
@@ -217,6 +220,7 @@ class ModerationService:
                 )
             )
             enqueue_event(session, site, "comment.decided", comment_document(row, site.name), now)
+            DECISIONS.labels(action).inc()
             history = queries.decision_history(session, row.id)
             return detail_document(row, site.name, history)
 

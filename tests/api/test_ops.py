@@ -66,10 +66,29 @@ def test_openapi_describes_the_contract(client: Any) -> None:
     assert "CommentIn" in spec["components"]["schemas"]
 
 
-def test_metrics_count_verdicts(client: Any, site: dict[str, str]) -> None:
+def _metric(client: Any, line_start: str) -> float:
+    for line in client.get("/metrics").get_data(as_text=True).splitlines():
+        if line.startswith(line_start + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_metrics_count_verdicts_flags_and_decisions(client: Any, site: dict[str, str]) -> None:
+    rejected = 'moderation_verdicts_total{decision="reject",source="api"}'
+    insult = 'moderation_flags_total{category="insult",source="api"}'
+    approved = 'moderation_decisions_total{action="approve"}'
+    before = {name: _metric(client, name) for name in (rejected, insult, approved)}
     client.post("/v1/comments", json={"id": "x", "text": "idiot"}, headers=bearer(site["ingest"]))
-    text = client.get("/metrics").get_data(as_text=True)
-    assert 'moderation_verdicts_total{decision="reject",source="api"}' in text
+    client.post("/v1/comments", json={"id": "x", "text": "idiot"}, headers=bearer(site["ingest"]))  # a repeat
+    client.post("/v1/comments", json={"id": "y", "text": "a moron"}, headers=bearer(site["ingest"]))
+    client.post(
+        "/v1/comments/y/decision",
+        json={"action": "approve", "moderator": "ana"},
+        headers=bearer(site["moderator"]),
+    )
+    assert _metric(client, rejected) - before[rejected] == 1
+    assert _metric(client, insult) - before[insult] == 2
+    assert _metric(client, approved) - before[approved] == 1
 
 
 def test_policy_patch_is_admin_only_versioned_and_audited(client: Any, site: dict[str, str]) -> None:
