@@ -48,6 +48,16 @@ data_option = click.option(
 )
 
 
+# How long the previous signing secret keeps working after `rotate-secret` or `set-secret`.
+grace_option = click.option(
+    "--grace",
+    default=SECRET_GRACE_SECONDS,
+    show_default=True,
+    type=int,
+    help="seconds the old secret stays valid",
+)
+
+
 @click.group(cls=ModerationGroup)
 def main() -> None:
     """Self-hosted comment moderation."""
@@ -114,13 +124,7 @@ def sites_set_callback(name: str, url: str | None) -> None:
 
 @sites.command("rotate-secret")
 @click.argument("name")
-@click.option(
-    "--grace",
-    default=SECRET_GRACE_SECONDS,
-    show_default=True,
-    type=int,
-    help="seconds the old secret stays valid",
-)
+@grace_option
 def sites_rotate_secret(name: str, grace: int) -> None:
     """Issue a new signing secret; the old one keeps working for --grace seconds. Prints it on the last line."""
     secret = _service(LOAD_MODELS=False).accounts.rotate_secret(name, grace)
@@ -338,13 +342,7 @@ def outbox_redeliver(site_name: str, event_id: int) -> None:
 
 @sites.command("set-secret")
 @click.argument("name")
-@click.option(
-    "--grace",
-    default=SECRET_GRACE_SECONDS,
-    show_default=True,
-    type=int,
-    help="seconds the old secret stays valid",
-)
+@grace_option
 @click.option(
     "--secret", prompt=True, hide_input=True, help="the secret to use (e.g. Coral's signing secret)"
 )
