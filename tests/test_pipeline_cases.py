@@ -73,6 +73,17 @@ def test_a_targeted_insult_is_at_least_held_with_the_insult_highlighted(scorer: 
     assert any("1d10t" in span for span in spans), spans
 
 
-@pytest.mark.xfail(strict=True, reason="known limit: the bag-of-n-grams model scores counter-speech as toxic")
-def test_counter_speech_is_not_rejected(scorer: Scorer) -> None:
-    assert verdict(scorer, "Calling refugees vermin is disgusting.").decision != "reject"
+def test_counter_speech_is_held_for_a_person_not_rejected(scorer: Scorer) -> None:
+    text = "Calling refugees vermin is disgusting."
+    result = verdict(scorer, text)
+    assert result.decision == "review"
+    note = next(r for r in result.reasons if r.code == "civility.counter_speech")
+    assert text[note.spans[0].start : note.spans[0].end] == "Calling refugees vermin is disgusting"
+    # The model alone would reject it; a site that switches the note off gets exactly that.
+    strict = Policy(rule_actions={"civility.counter_speech": "off"})
+    assert moderate(Comment(id="case", text=text), strict, scorer).decision == "reject"
+
+
+def test_an_insult_followed_by_a_condemnation_is_not_counter_speech(scorer: Scorer) -> None:
+    result = verdict(scorer, "You are vermin, which is disgusting.")
+    assert "civility.counter_speech" not in [r.code for r in result.reasons]

@@ -15,6 +15,9 @@ from service.text import NormalisedText, normalise
 log = logging.getLogger(__name__)
 
 UNAVAILABLE_VERSION = "unavailable"
+# A rule note under which a model's reject becomes a hold: the text condemns or reports what it quotes,
+# which a bag-of-words model cannot tell from saying it.
+COUNTER_SPEECH = "civility.counter_speech"
 
 
 def moderate(
@@ -73,6 +76,7 @@ def _decide(
         taken = cast(Decision, rule_action)
         decisions.append(taken)
         reasons.append(Reason(hit.source, hit.code, hit.category, hit.message, hit.spans, taken))
+    counter_speech = any(reason.code == COUNTER_SPEECH for reason in reasons)
     model_scored = scores is not None
     if scores is None:
         decisions.append("review")
@@ -91,7 +95,7 @@ def _decide(
             score = scores[category]
             bars = policy.threshold(category, defaults)
             action: Decision
-            if score >= bars.reject:
+            if score >= bars.reject and not counter_speech:
                 action, bar = "reject", bars.reject
             elif score >= bars.review:
                 action, bar = "review", bars.review

@@ -31,6 +31,11 @@ RULES: dict[str, RuleInfo] = {
         "identity_attack", "review", "describes a whole group of people as vermin, criminals or worse"
     ),
     "civility.shouting": RuleInfo("toxicity", "approve", "written mostly in capital letters"),
+    "civility.counter_speech": RuleInfo(
+        "toxicity",
+        "approve",
+        "reports or condemns what it quotes, so the models' rejects are held for a person instead",
+    ),
     "civility.flooding": RuleInfo("spam", "review", "repeats a character or a word many times"),
     # spam: links
     "spam.link_count": RuleInfo("spam", "review", "contains more links than this site allows"),

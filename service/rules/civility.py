@@ -327,6 +327,30 @@ def check_dehumanising(norm: NormalisedText) -> list[Reason]:
     return _guarded_hits(norm, "civility.dehumanising", list(_DEHUMANISING.finditer(norm.folded)), set())
 
 
+# --- counter-speech ---------------------------------------------------------------------------------------------------
+
+
+def check_counter_speech(norm: NormalisedText) -> list[Reason]:
+    """Sentences that report or quote something and condemn it ("calling refugees vermin is disgusting").
+
+    A note, not a verdict: the pipeline holds such a comment for a person rather than letting a bag-of-words
+    model reject it for the words it condemns. The sentence must both report or quote and condemn, so an
+    insult followed by "which is disgusting" is not counter-speech.
+    """
+    text = norm.folded
+    spans = []
+    for condemnation in _CONDEMNATION_AFTER.finditer(text):
+        left, right = _sentence_bounds(text, condemnation.start(), condemnation.end())
+        before = text[left : condemnation.start()]
+        if (
+            _REPORTING.search(before)
+            or _quoted(text, left, condemnation.start())
+            or any(q in before for q in _QUOTES)
+        ):
+            spans.append(norm.to_original(left + len(before) - len(before.lstrip()), right))
+    return [reason("civility.counter_speech", spans)] if spans else []
+
+
 # --- shouting and flooding -------------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")

@@ -391,3 +391,30 @@ def test_your_is_an_insult_only_when_it_means_you_are() -> None:
     assert flagged("your a moron", "civility.targeted_insult") == ["moron"]
     assert "civility.targeted_insult" not in codes("Your stupid argument ignores the budget.")
     assert "civility.targeted_insult" not in codes("your idiot friend posted it again")
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [
+        ("Calling refugees vermin is disgusting.", "Calling refugees vermin is disgusting"),
+        (
+            'Good piece. He said "kill yourself" to her and was banned.',
+            'He said "kill yourself" to her and was banned',
+        ),
+        (
+            "Saying that gays are sick is hate speech, full stop",
+            "Saying that gays are sick is hate speech, full stop",
+        ),
+    ],
+)
+def test_counter_speech_is_noted_with_its_sentence(text: str, sentence: str) -> None:
+    assert action(text, "civility.counter_speech") == "approve"
+    assert flagged(text, "civility.counter_speech") == [sentence]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["You are vermin, which is disgusting.", "This decision is disgusting.", "The referee was awful today."],
+)
+def test_plain_condemnation_or_abuse_is_not_counter_speech(text: str) -> None:
+    assert "civility.counter_speech" not in codes(text)

@@ -18,6 +18,7 @@ CORPUS = [
     "faggot",
     "c*nt",
     "refugees are vermin",
+    "Calling refugees vermin is disgusting.",
     "https://bit.ly/x https://a.xyz/y https://b.com/z https://c.com",
     "site dot com",
     "contact me on whatsapp +1 555 123 4567 or mail a.b@gmail.com",
