@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction import FeatureHasher
-from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.utils import murmurhash3_32
 
 # Words keep apostrophes and the normaliser's `*` wildcard ("f***"), and single letters count as words.
 WORD_TOKEN_PATTERN = r"(?u)[\w*][\w*']*"  # noqa: S105 (a regex, not a password)
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 HASH_BITS = 20
+# Texts hashed per step when counting: bounds the Python lists of a training run's n-grams.
+HASH_CHUNK = 4096
 # Links become one placeholder word of the same length, so offsets (and explanations) stay exact.
 # Why: in the training sets nearly every link is spam (YouTube, SMS), so the characters of a URL taught
 # the spam head that citing a source is spam. Link spam is the rule layer's job (shorteners, TLDs,
@@ -33,28 +35,57 @@ def mask_links(text: str) -> str:
     return LINK_RE.sub(lambda m: (LINK_WORD + " " * len(m.group()))[: len(m.group())], text)
 
 
-def _vectorizer(kind: str, n_features: int) -> HashingVectorizer:
-    """A stateless hashing vectoriser for one block; the canonical text is already case-folded."""
+def ngram_analyzer(kind: str) -> Callable[[str], list[str]]:
+    """The n-grams of one block, exactly as scikit-learn's vectorisers form them (text already case-folded)."""
     if kind == "word":
-        return HashingVectorizer(
-            analyzer="word",
-            token_pattern=WORD_TOKEN_PATTERN,
-            ngram_range=WORD_NGRAMS,
-            n_features=n_features,
-            alternate_sign=False,
-            norm=None,
-            lowercase=False,
-            dtype=np.float32,
-        )
-    return HashingVectorizer(
-        analyzer="char_wb",
-        ngram_range=CHAR_NGRAMS,
-        n_features=n_features,
-        alternate_sign=False,
-        norm=None,
-        lowercase=False,
-        dtype=np.float32,
-    )
+        settings: dict[str, Any] = {
+            "analyzer": "word",
+            "token_pattern": WORD_TOKEN_PATTERN,
+            "ngram_range": WORD_NGRAMS,
+        }
+    else:
+        settings = {"analyzer": "char_wb", "ngram_range": CHAR_NGRAMS}
+    analyzer: Callable[[str], list[str]] = CountVectorizer(lowercase=False, **settings).build_analyzer()
+    return analyzer
+
+
+def hash_column(gram: str, n_features: int) -> int:
+    """The hashed column of an n-gram: scikit-learn's feature hashing (signed MurmurHash3 of the UTF-8
+    bytes, seed 0, absolute value modulo the width), so artifacts stay compatible with HashingVectorizer."""
+    return abs(murmurhash3_32(gram, 0)) % n_features
+
+
+@dataclass(frozen=True)
+class Entries:
+    """Non-zero features as plain arrays (row, column, value), row-major with sorted columns per row.
+
+    Why not scipy matrices between the steps: for the one-comment batches of the HTTP path, building and
+    checking a sparse matrix per step costs more than the features themselves; one is built at the end.
+    """
+
+    rows: np.ndarray
+    columns: np.ndarray
+    values: np.ndarray
+
+
+def hashed_counts(analyzer: Callable[[str], list[str]], texts: Sequence[str], n_features: int) -> Entries:
+    """Count each text's n-grams per hashed column (one entry per row and column)."""
+    keys: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    for begin in range(0, len(texts), HASH_CHUNK):
+        rows: list[int] = []
+        columns: list[int] = []
+        for row, text in enumerate(texts[begin : begin + HASH_CHUNK], start=begin):
+            grams = analyzer(text)
+            rows.extend(itertools.repeat(row, len(grams)))
+            columns.extend(hash_column(gram, n_features) for gram in grams)
+        chunk = np.asarray(rows, dtype=np.int64) * n_features + np.asarray(columns, dtype=np.int64)
+        unique, count = np.unique(chunk, return_counts=True)  # sorted: row-major, columns ascending
+        keys.append(unique)
+        counts.append(count)
+    key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+    value = np.concatenate(counts).astype(np.float32) if counts else np.zeros(0, dtype=np.float32)
+    return Entries(key // n_features, key % n_features, value)
 
 
 @dataclass
@@ -68,7 +99,7 @@ class Block:
 
     def __post_init__(self) -> None:
         """Build the hash → kept-column lookup once (why: remapping a batch is then one vectorised take)."""
-        self.vectorizer_ = _vectorizer(self.kind, self.n_features)
+        self.analyzer_ = ngram_analyzer(self.kind)
         self.lookup_ = np.full(self.n_features, -1, dtype=np.int32)
         self.lookup_[self.columns] = np.arange(len(self.columns), dtype=np.int32)
 
@@ -77,42 +108,47 @@ class Block:
         """Number of kept columns."""
         return len(self.columns)
 
-    def counts(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Raw n-gram counts of the kept columns."""
-        hashed = self.vectorizer_.transform(texts).tocsr()
-        return remap_columns(hashed, self.lookup_, self.width)
+    def hashed(self, texts: Sequence[str]) -> Entries:
+        """Raw n-gram counts over every hashed column."""
+        return hashed_counts(self.analyzer_, texts, self.n_features)
 
-    def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
-        """Sublinear TF × IDF, then L2-normalise each row within this block."""
-        out = counts.astype(np.float32, copy=True)
-        np.log1p(out.data, out=out.data)
-        out.data *= self.idf[out.indices]
-        norms = np.sqrt(np.asarray(out.multiply(out).sum(axis=1)).ravel())
+    def weigh(self, hashed: Entries) -> Entries:
+        """Keep the pruned columns, take sublinear TF × IDF, then L2-normalise each row within this block."""
+        columns = self.lookup_[hashed.columns]
+        keep = columns >= 0
+        rows, columns = hashed.rows[keep], columns[keep]
+        values = np.log1p(hashed.values[keep]) * self.idf[columns]
+        n_rows = int(rows[-1]) + 1 if len(rows) else 0
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_rows)).astype(np.float32)
         norms[norms == 0] = 1.0
-        out.data /= np.repeat(norms, np.diff(out.indptr)).astype(np.float32)
-        return out
+        return Entries(rows, columns, values / norms[rows])
 
     def hashes(self, grams: Sequence[str]) -> np.ndarray:
         """Kept column (or -1) for each n-gram string, hashed exactly as the vectoriser hashes it."""
-        if not grams:
-            return np.zeros(0, dtype=np.int32)
-        hasher = FeatureHasher(n_features=self.n_features, input_type="string", alternate_sign=False)
-        matrix = hasher.transform([[g] for g in grams]).tocsr()
-        return self.lookup_[matrix.indices]
+        hashed = np.fromiter(
+            (hash_column(gram, self.n_features) for gram in grams), dtype=np.int64, count=len(grams)
+        )
+        return self.lookup_[hashed]
 
     def to_payload(self) -> dict[str, Any]:
         """Plain arrays for the artifact (no pickled classes of ours)."""
         return {"kind": self.kind, "n_features": self.n_features, "columns": self.columns, "idf": self.idf}
 
 
-def remap_columns(matrix: sp.csr_matrix, lookup: np.ndarray, width: int) -> sp.csr_matrix:
-    """Keep only columns with a lookup entry, renumbered; O(nnz) rather than scipy's fancy column indexing."""
-    mapped = lookup[matrix.indices]
-    keep = mapped >= 0
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    indptr = np.zeros(matrix.shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows[keep], minlength=matrix.shape[0]), out=indptr[1:])
-    return sp.csr_matrix((matrix.data[keep], mapped[keep], indptr), shape=(matrix.shape[0], width))
+def assemble(n_rows: int, blocks: Sequence[tuple[Entries, int]]) -> sp.csr_matrix:
+    """One CSR matrix with the blocks side by side; `blocks` pairs each block's entries with its width."""
+    offsets = np.cumsum([0] + [width for _, width in blocks])
+    rows = np.concatenate([entries.rows for entries, _ in blocks])
+    columns = np.concatenate(
+        [entries.columns + offset for (entries, _), offset in zip(blocks, offsets, strict=False)]
+    )
+    values = np.concatenate([entries.values for entries, _ in blocks]).astype(np.float32, copy=False)
+    # A stable sort by row keeps each block's sorted columns, and the blocks in order, within a row.
+    order = np.argsort(rows, kind="stable")
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    shape = (n_rows, int(offsets[-1]))
+    return sp.csr_matrix((values[order], columns[order].astype(np.int32), indptr), shape=shape)
 
 
 @dataclass
@@ -130,9 +166,8 @@ class FeatureSpace:
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """TF-IDF features for canonical texts."""
         texts = [mask_links(text) for text in texts]
-        word = self.word.weigh(self.word.counts(texts))
-        char = self.char.weigh(self.char.counts(texts))
-        return sp.hstack([word, char], format="csr", dtype=np.float32)
+        blocks = [(block.weigh(block.hashed(texts)), block.width) for block in (self.word, self.char)]
+        return assemble(len(texts), blocks)
 
     def to_payload(self) -> dict[str, Any]:
         """Plain arrays for the artifact."""
@@ -147,15 +182,14 @@ class FeatureSpace:
         )
 
 
-def _select(counts: sp.csr_matrix, budget: int, min_df: int) -> tuple[np.ndarray, np.ndarray]:
+def _select(hashed: Entries, n_docs: int, budget: int, min_df: int) -> tuple[np.ndarray, np.ndarray]:
     """The `budget` most frequent columns (by document frequency, at least `min_df`) and their smooth IDF."""
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    df = np.bincount(hashed.columns)
     candidates = np.flatnonzero(df >= min_df)
     if len(candidates) > budget:
         # Stable sort so ties break by column id and the selection is reproducible.
         order = np.argsort(-df[candidates], kind="stable")[:budget]
         candidates = np.sort(candidates[order])
-    n_docs = counts.shape[0]
     idf = np.log((1 + n_docs) / (1 + df[candidates])) + 1.0
     return candidates.astype(np.int32), idf.astype(np.float32)
 
@@ -167,16 +201,41 @@ def fit_feature_space(
     n_features = 2**hash_bits
     texts = [mask_links(text) for text in texts]
     blocks = []
-    matrices = []
+    parts = []
     for kind, budget in (("word", word_budget), ("char", char_budget)):
-        hashed = _vectorizer(kind, n_features).transform(texts).tocsr()
-        columns, idf = _select(hashed, budget, min_df)
+        hashed = hashed_counts(ngram_analyzer(kind), texts, n_features)
+        columns, idf = _select(hashed, len(texts), budget, min_df)
         block = Block(kind=kind, n_features=n_features, columns=columns, idf=idf)
         blocks.append(block)
-        matrices.append(block.weigh(remap_columns(hashed, block.lookup_, block.width)))
+        parts.append((block.weigh(hashed), block.width))
         del hashed
     space = FeatureSpace(word=blocks[0], char=blocks[1])
-    return space, sp.hstack(matrices, format="csr", dtype=np.float32)
+    return space, assemble(len(texts), parts)
+
+
+def identity_columns(space: FeatureSpace, texts: Sequence[str], terms: frozenset[str]) -> np.ndarray:
+    """Kept columns (in `transform` numbering) of n-grams that name an identity group, for debiasing a head.
+
+    Word block: every 1-2 gram of `texts` with an identity term as one of its words. Char block: the
+    n-grams of at least 3 letters inside a padded identity term (" gay", "gay ", "whit", ...); shorter
+    ones ("ga", "ay") are shared with too many unrelated words to count as naming a group.
+    """
+    grams: set[str] = set()
+    for text in texts:
+        if not terms.intersection(WORD_RE.findall(text)):
+            continue
+        grams.update(g for g, _, _ in word_ngrams_with_spans(text) if terms.intersection(g.split(" ")))
+    word = space.word.hashes(sorted(grams))
+    low, high = CHAR_NGRAMS
+    pieces = {
+        padded[offset : offset + n]
+        for padded in (f" {term} " for term in terms)
+        for n in range(max(low, 3), high + 1)
+        for offset in range(len(padded) - n + 1)
+        if len(padded[offset : offset + n].strip()) >= 3
+    }
+    char = space.char.hashes(sorted(pieces))
+    return np.unique(np.concatenate([word[word >= 0], char[char >= 0] + space.word.width])).astype(np.int64)
 
 
 WORD_RE = re.compile(WORD_TOKEN_PATTERN)

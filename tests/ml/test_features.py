@@ -1,0 +1,68 @@
+"""The shared vectorisation: our array path must count exactly what scikit-learn's HashingVectorizer counts
+(artifacts and training depend on it), and a batch must equal its comments vectorised one by one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from service.ml.features import (
+    CHAR_NGRAMS,
+    WORD_NGRAMS,
+    WORD_TOKEN_PATTERN,
+    fit_feature_space,
+    hashed_counts,
+    ngram_analyzer,
+)
+
+TEXTS = [
+    "you are an idiot and everyone knows it",
+    "great article, thanks for the balanced reporting!",
+    "",
+    "   ",
+    "a",
+    "f*** this, 1d10t",
+    "ünïcödé straße 😀 emoji ✨ and 中文 text",
+    "see weblink                       for more",
+    "the council's vote was 7-2 & the mayor's office said \"no comment\" " * 20,
+]
+N_FEATURES = 2**20
+
+
+def reference(kind: str) -> HashingVectorizer:
+    settings = (
+        {"analyzer": "word", "token_pattern": WORD_TOKEN_PATTERN, "ngram_range": WORD_NGRAMS}
+        if kind == "word"
+        else {"analyzer": "char_wb", "ngram_range": CHAR_NGRAMS}
+    )
+    return HashingVectorizer(
+        n_features=N_FEATURES, alternate_sign=False, norm=None, lowercase=False, dtype=np.float32, **settings
+    )
+
+
+@pytest.mark.parametrize("kind", ["word", "char"])
+def test_hashed_counts_equal_scikit_learns_hashing_vectorizer(kind: str) -> None:
+    expected = sp.csr_matrix(reference(kind).transform(TEXTS))
+    expected.sum_duplicates()
+    entries = hashed_counts(ngram_analyzer(kind), TEXTS, N_FEATURES)
+    ours = sp.csr_matrix((entries.values, (entries.rows, entries.columns)), shape=expected.shape)
+    assert expected.nnz > 50
+    assert ours.nnz == expected.nnz
+    assert abs(ours - expected).max() == 0
+
+
+def test_a_batch_equals_its_comments_one_by_one_and_rows_are_unit_length() -> None:
+    space, training = fit_feature_space(TEXTS * 3, word_budget=200, char_budget=800, min_df=1)
+    batch = space.transform(TEXTS)
+    assert batch.shape == (len(TEXTS), space.width)
+    assert abs(batch - training[: len(TEXTS)]).max() < 1e-6
+    for row, text in enumerate(TEXTS):
+        single = space.transform([text])
+        assert abs(single - batch[row]).max() < 1e-6 if single.nnz else batch[row].nnz == 0
+        # Each block is L2-normalised on its own: squared norms of 0 (no kept n-gram) or 1 per block.
+        for block in (single[:, : space.word.width], single[:, space.word.width :]):
+            assert block.multiply(block).sum() == pytest.approx(1.0, abs=1e-5) or block.nnz == 0
+    assert batch[2].nnz == 0 and batch[3].nnz == 0  # nothing to count in empty or blank text
+    assert space.transform([]).shape == (0, space.width)
