@@ -6,10 +6,14 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cachetools import TTLCache
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -68,8 +72,19 @@ def audit(
 class Accounts:
     """Manages sites, keys and secrets in the store."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self, db: Database, cache_seconds: float = 0.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """`cache_seconds` > 0 keeps authenticated keys in this process's memory for that long.
+
+        Why: every API call authenticates, and the lookup would otherwise cost a query per call. The price:
+        a key revoked by another process (the CLI, another worker) keeps working for up to that long.
+        """
         self.db = db
+        self._principals: TTLCache[str, Principal] | None = (
+            TTLCache(maxsize=4096, ttl=cache_seconds, timer=clock) if cache_seconds > 0 else None
+        )
+        self._lock = threading.Lock()  # TTLCache is not thread-safe; the delivery thread shares the process
 
     def create_site(self, name: str, callback_url: str | None = None) -> tuple[Site, str]:
         """Create a site and its first signing secret; returns (site, secret)."""
@@ -143,6 +158,13 @@ class Accounts:
             for key in keys:
                 key.revoked_at = utcnow()
                 audit(session, key.site_id, "key.revoked", key.prefix, {})
+        self.forget_keys()
+
+    def forget_keys(self) -> None:
+        """Drop this process's remembered keys, so that a revocation takes effect here at once."""
+        if self._principals is not None:
+            with self._lock:
+                self._principals.clear()
 
     def list_keys(self, site_name: str) -> list[ApiKey]:
         """The site's keys (hash prefixes only)."""
@@ -155,6 +177,11 @@ class Accounts:
         if not raw_key:
             raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>'")
         digest = hash_key(raw_key)
+        if self._principals is not None:
+            with self._lock:
+                known = self._principals.get(digest)
+            if known is not None:
+                return known
         with self.db.read() as session:
             row = session.execute(
                 select(ApiKey, Site.name)
@@ -165,7 +192,11 @@ class Accounts:
         if row is None or not hmac.compare_digest(row[0].key_hash, digest) or row[0].revoked_at is not None:
             raise Unauthorized("the API key is unknown or revoked")
         key, site_name = row
-        return Principal(site_id=key.site_id, site_name=site_name, role=key.role, key_prefix=key.prefix)
+        principal = Principal(site_id=key.site_id, site_name=site_name, role=key.role, key_prefix=key.prefix)
+        if self._principals is not None:
+            with self._lock:
+                self._principals[digest] = principal
+        return principal
 
     def active_secrets(self, site_name: str) -> tuple[Site, list[str]]:
         """The site's signing secrets that are valid now (newest first)."""

@@ -133,7 +133,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         if "SCORER" in app.config
         else (load_models(app) if app.config["LOAD_MODELS"] else None)
     )
-    app.extensions["moderation"] = ModerationService(db, scorer)
+    app.extensions["moderation"] = ModerationService(db, scorer, float(app.config["CACHE_SECONDS"]))
 
     Limiter(
         key_func=rate_limit_key,

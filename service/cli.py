@@ -162,7 +162,7 @@ def keys_list(site_name: str) -> None:
 def keys_revoke(prefix: str) -> None:
     """Revoke a key by the prefix `keys list` shows."""
     _service(LOAD_MODELS=False).accounts.revoke_key(prefix)
-    click.echo(f"revoked {prefix}")
+    click.echo(f"revoked {prefix}; running servers refuse it within MODERATION_CACHE_SECONDS")
 
 
 @main.group()

@@ -37,9 +37,9 @@ def test_sites_and_keys_print_their_secret_on_the_last_line(run: Any, database_u
     key_result = run("keys", "create", "--site", "news", "--role", "ingest")
     assert key_result.exit_code == 0
     key = last_line(key_result.output)
-    app = create_app(
-        {"DATABASE_URL": database_url, "LOAD_MODELS": False, "LOG_JSON": False, "RATELIMIT_ENABLED": False}
-    )
+    # CACHE_SECONDS=0: the revocation below must reach this server at once (the delay is in test_process_cache).
+    settings = {"LOAD_MODELS": False, "LOG_JSON": False, "RATELIMIT_ENABLED": False, "CACHE_SECONDS": 0}
+    app = create_app({"DATABASE_URL": database_url, **settings})
     response = app.test_client().post("/v1/comments", json={"id": "1", "text": "hello"}, headers=bearer(key))
     assert response.status_code == 201
     assert response.get_json()["site"] == "news"

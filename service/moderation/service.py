@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import TTLCache
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -39,10 +42,22 @@ class Submission:
 class ModerationService:
     """Moderates, stores and reviews comments for every entry point (API, webhooks, compatible APIs, CLI)."""
 
-    def __init__(self, db: Database, scorer: Scorer | None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        scorer: Scorer | None,
+        cache_seconds: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`cache_seconds` > 0 remembers keys and site policies in this process for that long (see Accounts);
+        a policy changed by another process then takes effect here within that time."""
         self.db = db
         self.scorer = scorer
-        self.accounts = Accounts(db)
+        self.accounts = Accounts(db, cache_seconds, clock)
+        self._policies: TTLCache[str, Policy] | None = (
+            TTLCache(maxsize=1024, ttl=cache_seconds, timer=clock) if cache_seconds > 0 else None
+        )
+        self._policies_lock = threading.Lock()
 
     # -- policy ---------------------------------------------------------------------------------
 
@@ -54,7 +69,15 @@ class ModerationService:
         """The named site's policy, or the defaults when no site is given (offline scoring)."""
         if site_name is None:
             return Policy()
-        return self.policy(self.accounts.get_site(site_name))
+        if self._policies is None:
+            return self.policy(self.accounts.get_site(site_name))
+        with self._policies_lock:
+            known = self._policies.get(site_name)
+        if known is None:
+            known = self.policy(self.accounts.get_site(site_name))
+            with self._policies_lock:
+                self._policies[site_name] = known
+        return known
 
     def update_policy(self, site_name: str, changes: Mapping[str, Any], actor: str) -> Site:
         """Merge `changes` into a site's policy, validate, bump the revision and audit the change."""
@@ -78,6 +101,9 @@ class ModerationService:
                     created_at=utcnow(),
                 )
             )
+        if self._policies is not None:
+            with self._policies_lock:
+                self._policies.pop(site_name, None)
         return site
 
     # -- scoring and ingest ---------------------------------------------------------------------
