@@ -51,11 +51,13 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
-        options: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+        options: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             options["connect_args"] = {"check_same_thread": False, "timeout": 10}
         else:
-            options.update(pool_size=10, max_overflow=10, pool_recycle=1800)
+            # Pre-ping: a pooled connection that died with a database restart is replaced before use, so
+            # the first requests after an outage succeed (a SQLite file has no connection to lose).
+            options.update(pool_size=10, max_overflow=10, pool_recycle=1800, pool_pre_ping=True)
             options["connect_args"] = {"connect_timeout": 5}
         self.engine = create_engine(self.url, **options)
         if self.is_sqlite:
