@@ -25,6 +25,7 @@ from service.rules import fingerprint
 from service.store import comments as queries
 from service.store.db import Database
 from service.store.outbox import enqueue_event
+from service.store.recent import RecentFingerprints
 from service.store.tables import AuditEntry, DecisionRow, Label, Site
 from service.text import normalise
 
@@ -58,6 +59,7 @@ class ModerationService:
             TTLCache(maxsize=1024, ttl=cache_seconds, timer=clock) if cache_seconds > 0 else None
         )
         self._policies_lock = threading.Lock()
+        self.recent = RecentFingerprints(clock=clock)
 
     # -- policy ---------------------------------------------------------------------------------
 
@@ -122,7 +124,7 @@ class ModerationService:
             existing = queries.find_comment(session, site.id, comment.id)
             if existing is not None:
                 return Submission(comment_document(existing, site.name, created=False), created=False)
-            history = queries.StoreHistory(session, site.id, now)
+            history = queries.StoreHistory(session, site.id, now, self.recent)
             verdict = moderate(comment, self.policy(site), self.scorer, history, norm)
         row = queries.new_comment_row(site.id, comment, verdict, fingerprint(norm), source, now)
         try:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
+import numpy as np
+
 CATEGORIES: tuple[str, ...] = (
     "toxicity",
     "severe_toxicity",
@@ -87,6 +89,18 @@ class Verdict:
     shadow_decision: Decision | None = None
 
 
+@dataclass(frozen=True)
+class RecentComments:
+    """A site's recent comments as the near-duplicate rule reads them: aligned, newest first.
+
+    Fingerprints are an array so that one comment is compared with a thousand in one vectorised step.
+    """
+
+    fingerprints: np.ndarray  # int64: the signed form of each 64-bit SimHash
+    authors: Sequence[str | None]
+    threads: Sequence[str | None]
+
+
 class CommentHistory(Protocol):
     """Read-only view of recent comments that stateful rules (duplicates, velocity) consult.
 
@@ -98,10 +112,8 @@ class CommentHistory(Protocol):
         """Comments by this author id or IP on this site within the window."""
         ...
 
-    def recent_fingerprints(
-        self, window_seconds: int, limit: int
-    ) -> Sequence[tuple[int, str | None, str | None]]:
-        """(simhash fingerprint, author id, thread id) of this site's recent comments, newest first."""
+    def recent_comments(self, window_seconds: int, limit: int) -> RecentComments:
+        """Up to `limit` of this site's newest comments within the window, newest first."""
         ...
 
     def author_comment_count(self, author_id: str) -> int:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from service.moderation.types import Comment, CommentHistory, Reason, Span
 from service.rules.catalogue import reason
 from service.rules.settings import RuleSettings
-from service.rules.simhash import hamming
+from service.rules.simhash import to_signed
 from service.text.normaliser import NormalisedText
 
 
@@ -46,11 +48,10 @@ def _near_duplicate(
     anonymous = False
     threads: set[str] = set()
     matches = 0
-    for other, author, thread in history.recent_fingerprints(
-        settings.duplicate_window_seconds, settings.duplicate_scan_limit
-    ):
-        if hamming(other, fingerprint) > settings.duplicate_max_distance:
-            continue
+    recent = history.recent_comments(settings.duplicate_window_seconds, settings.duplicate_scan_limit)
+    distances = np.bitwise_count((recent.fingerprints ^ np.int64(to_signed(fingerprint))).view(np.uint64))
+    for index in np.flatnonzero(distances <= settings.duplicate_max_distance).tolist():
+        author, thread = recent.authors[index], recent.threads[index]
         matches += 1
         if author:
             authors.add(author)

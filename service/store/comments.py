@@ -5,16 +5,16 @@ from __future__ import annotations
 import base64
 import json
 import math
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, union, update
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from service.errors import ValidationFailed
 from service.moderation.documents import reasons_document
-from service.moderation.types import STATUS_FOR_DECISION, Comment, Verdict
+from service.moderation.types import STATUS_FOR_DECISION, Comment, RecentComments, Verdict
+from service.store.recent import RecentFingerprints
 from service.store.tables import AuditEntry, CommentRow, DecisionRow
 
 
@@ -80,11 +80,38 @@ def new_comment_row(
     )
 
 
+# Statements on every comment's path are built once, with bind parameters: building a SQLAlchemy
+# statement costs more than running it on an index (measured: 0.18 ms to build, 0.05 ms to run).
+_SITE = bindparam("site_id", type_=Integer)
+_SINCE = bindparam("since", type_=CommentRow.received_at.type)
+_FIND_COMMENT = select(CommentRow).where(
+    CommentRow.site_id == _SITE, CommentRow.external_id == bindparam("external_id")
+)
+_AUTHOR_COUNT = (
+    select(func.count())
+    .select_from(CommentRow)
+    .where(CommentRow.site_id == _SITE, CommentRow.author_id == bindparam("author_id"))
+)
+
+
+def _recent_ids(matcher: ColumnElement[bool]) -> Select[int]:
+    return select(CommentRow.id).where(CommentRow.site_id == _SITE, matcher, CommentRow.received_at >= _SINCE)
+
+
+_BY_AUTHOR = _recent_ids(CommentRow.author_id == bindparam("author_id"))
+_BY_IP = _recent_ids(CommentRow.author_ip == bindparam("ip"))
+# One indexed lookup per matcher, united: `author = ? OR ip = ?` in one WHERE makes the database walk
+# every comment of the window instead (seen in SQLite's query plan).
+_RECENT_BY = {
+    (True, False): select(func.count()).select_from(_BY_AUTHOR.subquery()),
+    (False, True): select(func.count()).select_from(_BY_IP.subquery()),
+    (True, True): select(func.count()).select_from(union(_BY_AUTHOR, _BY_IP).subquery()),
+}
+
+
 def find_comment(session: Session, site_id: int, external_id: str) -> CommentRow | None:
     """The stored comment with this id on this site, if any."""
-    return session.scalar(
-        select(CommentRow).where(CommentRow.site_id == site_id, CommentRow.external_id == external_id)
-    )
+    return session.scalar(_FIND_COMMENT, {"site_id": site_id, "external_id": external_id})
 
 
 def decision_history(session: Session, comment_pk: int) -> list[DecisionRow]:
@@ -195,60 +222,28 @@ class StoreHistory:
     round of transactions, not one per question.
     """
 
-    def __init__(self, session: Session, site_id: int, now: datetime) -> None:
+    def __init__(self, session: Session, site_id: int, now: datetime, recent: RecentFingerprints) -> None:
         self.session = session
         self.site_id = site_id
         self.now = now
+        self.recent = recent
 
     def count_recent_by_author(self, author_id: str | None, ip: str | None, window_seconds: int) -> int:
         """Comments by this author id or IP within the window, on the store's clock."""
-        matchers = []
-        if author_id:
-            matchers.append(CommentRow.author_id == author_id)
-        if ip:
-            matchers.append(CommentRow.author_ip == ip)
-        if not matchers:
+        if not author_id and not ip:
             return 0
         since = self.now - timedelta(seconds=window_seconds)
-        # One indexed lookup per matcher, united: `author = ? OR ip = ?` in one WHERE would make the
-        # database walk every comment of the window instead (seen in SQLite's query plan).
-        legs = [
-            select(CommentRow.id).where(
-                CommentRow.site_id == self.site_id, matcher, CommentRow.received_at >= since
-            )
-            for matcher in matchers
-        ]
-        ids = union(*legs).subquery() if len(legs) > 1 else legs[0].subquery()
-        count = self.session.scalar(select(func.count()).select_from(ids))
+        params = {"site_id": self.site_id, "since": since, "author_id": author_id, "ip": ip}
+        count = self.session.connection().scalar(_RECENT_BY[(bool(author_id), bool(ip))], params)
         return int(count or 0)
 
-    def recent_fingerprints(
-        self, window_seconds: int, limit: int
-    ) -> Sequence[tuple[int, str | None, str | None]]:
-        """Fingerprints, author ids and thread ids of the site's recent comments, newest first."""
-        since = self.now - timedelta(seconds=window_seconds)
-        # Through the session's connection: plain rows, without the ORM's per-row work (up to `limit` rows).
-        rows = (
-            self.session.connection()
-            .execute(
-                select(CommentRow.fingerprint, CommentRow.author_id, CommentRow.thread_id)
-                .where(
-                    CommentRow.site_id == self.site_id,
-                    CommentRow.received_at >= since,
-                    CommentRow.fingerprint.is_not(None),
-                )
-                .order_by(CommentRow.received_at.desc())
-                .limit(limit)
-            )
-            .all()
-        )
-        return [(int(fp or 0), author, thread) for fp, author, thread in rows]
+    def recent_comments(self, window_seconds: int, limit: int) -> RecentComments:
+        """Up to `limit` of the site's newest comments within the window, newest first."""
+        return self.recent.recent(self.session, self.site_id, self.now, window_seconds, limit)
 
     def author_comment_count(self, author_id: str) -> int:
         """How many comments this author has posted on the site before."""
-        count = self.session.scalar(
-            select(func.count())
-            .select_from(CommentRow)
-            .where(CommentRow.site_id == self.site_id, CommentRow.author_id == author_id)
+        count = self.session.connection().scalar(
+            _AUTHOR_COUNT, {"site_id": self.site_id, "author_id": author_id}
         )
         return int(count or 0)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from service.moderation.types import Author, Comment, CommentHistory, Reason, Thread
+import numpy as np
+
+from service.moderation.types import Author, Comment, CommentHistory, Reason, RecentComments, Thread
 from service.rules import RuleSettings, check_rules
+from service.rules.simhash import to_signed
 from service.text import normalise
 
 
@@ -54,12 +56,15 @@ class FakeHistory:
         self.calls.append(f"count_recent_by_author:{window_seconds}")
         return self.recent_by_author
 
-    def recent_fingerprints(
-        self, window_seconds: int, limit: int
-    ) -> Sequence[tuple[int, str | None, str | None]]:
-        """Recent fingerprints, newest first."""
-        self.calls.append(f"recent_fingerprints:{window_seconds}:{limit}")
-        return self.fingerprints[:limit]
+    def recent_comments(self, window_seconds: int, limit: int) -> RecentComments:
+        """The newest `limit` fingerprints, as the store hands them over."""
+        self.calls.append(f"recent_comments:{window_seconds}:{limit}")
+        recent = self.fingerprints[:limit]
+        return RecentComments(
+            fingerprints=np.array([to_signed(fp) for fp, _, _ in recent], dtype=np.int64),
+            authors=[author for _, author, _ in recent],
+            threads=[thread for _, _, thread in recent],
+        )
 
     def author_comment_count(self, author_id: str) -> int:
         """How many comments this author posted before."""

@@ -77,7 +77,7 @@ def test_near_duplicate_from_several_accounts() -> None:
     (hit,) = [r for r in reasons if r.code == "spam.near_duplicate"]
     assert hit.action == "review"
     assert hit.spans[0].start == 0 and hit.spans[0].end == len(CAMPAIGN) + 1
-    assert "recent_fingerprints:3600:1000" in history.calls
+    assert "recent_comments:3600:1000" in history.calls
 
 
 def test_near_duplicate_across_threads_by_one_account() -> None:
@@ -105,7 +105,7 @@ def test_near_duplicate_settings() -> None:
     settings = RuleSettings(duplicate_min_accounts=2, duplicate_window_seconds=60, duplicate_scan_limit=10)
     reasons = run(CAMPAIGN, settings, history=history, author="u-2", thread="t-1")
     assert "spam.near_duplicate" in {r.code for r in reasons}
-    assert "recent_fingerprints:60:10" in history.calls
+    assert "recent_comments:60:10" in history.calls
     off = RuleSettings(near_duplicate=False, duplicate_min_accounts=2)
     assert "spam.near_duplicate" not in {r.code for r in run(CAMPAIGN, off, history=history, author="u-2")}
 
