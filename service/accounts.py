@@ -71,6 +71,16 @@ def audit(
 
 # Built once: every comment looks its site up, and building the statement costs more than running it.
 _SITE_BY_NAME = select(Site).where(Site.name == bindparam("name"))
+_SITE_REF_BY_NAME = select(Site.id, Site.name, Site.callback_url).where(Site.name == bindparam("name"))
+
+
+@dataclass(frozen=True)
+class SiteRef:
+    """What ingestion needs of a site, read as plain columns (loading the ORM row costs more than the query)."""
+
+    id: int
+    name: str
+    callback_url: str | None
 
 
 class Accounts:
@@ -118,6 +128,13 @@ class Accounts:
         if site is None:
             raise NotFound(f"no site named {name!r}")
         return site
+
+    def site_ref(self, session: Session, name: str) -> SiteRef:
+        """A site's id, name and callback URL, or NotFound."""
+        row = session.connection().execute(_SITE_REF_BY_NAME, {"name": name}).first()
+        if row is None:
+            raise NotFound(f"no site named {name!r}")
+        return SiteRef(id=row.id, name=row.name, callback_url=row.callback_url)
 
     def get_site(self, name: str) -> Site:
         """Look a site up by name in its own transaction."""

@@ -118,14 +118,15 @@ class ModerationService:
         """Moderate and store a comment once; a repeat of the same id returns the stored verdict."""
         now = utcnow()
         norm = normalise(comment.text)
-        # One read transaction for the idempotency check, the policy and every stateful rule's question.
+        policy = self.policy_for(site_name)
+        # One read transaction for the idempotency check and every stateful rule's question.
         with self.db.read() as session:
-            site = self.accounts.site(session, site_name)
+            site = self.accounts.site_ref(session, site_name)
             existing = queries.find_comment(session, site.id, comment.id)
             if existing is not None:
                 return Submission(comment_document(existing, site.name, created=False), created=False)
             history = queries.StoreHistory(session, site.id, now, self.recent)
-            verdict = moderate(comment, self.policy(site), self.scorer, history, norm)
+            verdict = moderate(comment, policy, self.scorer, history, norm)
         row = queries.new_comment_row(site.id, comment, verdict, fingerprint(norm), source, now)
         try:
             with self.db.write() as session:
