@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable, Sequence
@@ -18,8 +19,10 @@ WORD_TOKEN_PATTERN = r"(?u)[\w*][\w*']*"  # noqa: S105 (a regex, not a password)
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 HASH_BITS = 20
-# Texts hashed per step when counting: bounds the Python lists of a training run's n-grams.
+# Texts hashed per step when counting: bounds the memory of a training run's n-grams.
 HASH_CHUNK = 4096
+# Distinct words whose char n-gram columns a worker remembers (about 20 MB at most).
+WORDS_REMEMBERED = 65_536
 # Links become one placeholder word of the same length, so offsets (and explanations) stay exact.
 # Why: in the training sets nearly every link is spam (YouTube, SMS), so the characters of a URL taught
 # the spam head that citing a source is spam. Link spam is the rule layer's job (shorteners, TLDs,
@@ -68,20 +71,47 @@ class Entries:
     values: np.ndarray
 
 
-def hashed_counts(analyzer: Callable[[str], list[str]], texts: Sequence[str], n_features: int) -> Entries:
+class NgramHasher:
+    """The hashed columns of a text's n-grams for one block, as scikit-learn's HashingVectorizer hashes them.
+
+    Why per word for the char block: char_wb n-grams never cross whitespace, so a text's are the
+    concatenation of its words', and comments reuse the same words; each word is hashed once and remembered.
+    """
+
+    def __init__(self, kind: str, n_features: int, remember: int = WORDS_REMEMBERED) -> None:
+        self.kind = kind
+        self.n_features = n_features
+        self.analyzer = ngram_analyzer(kind)
+        self._word_columns = functools.lru_cache(maxsize=remember)(self._columns)
+
+    def _columns(self, text: str) -> np.ndarray:
+        grams = self.analyzer(text)
+        return np.fromiter(
+            (hash_column(gram, self.n_features) for gram in grams), dtype=np.int64, count=len(grams)
+        )
+
+    def columns(self, text: str) -> np.ndarray:
+        """Hashed column of every n-gram of `text`, repeats included."""
+        if self.kind != "char":
+            return self._columns(text)
+        words = text.split()
+        return (
+            np.concatenate([self._word_columns(word) for word in words]) if words else np.zeros(0, np.int64)
+        )
+
+
+def hashed_counts(hasher: NgramHasher, texts: Sequence[str]) -> Entries:
     """Count each text's n-grams per hashed column (one entry per row and column)."""
+    n_features = hasher.n_features
     keys: list[np.ndarray] = []
     counts: list[np.ndarray] = []
     for begin in range(0, len(texts), HASH_CHUNK):
-        rows: list[int] = []
-        columns: list[int] = []
-        for row, text in enumerate(texts[begin : begin + HASH_CHUNK], start=begin):
-            grams = analyzer(text)
-            rows.extend(itertools.repeat(row, len(grams)))
-            columns.extend(hash_column(gram, n_features) for gram in grams)
-        chunk = np.asarray(rows, dtype=np.int64) * n_features + np.asarray(columns, dtype=np.int64)
-        unique, count = np.unique(chunk, return_counts=True)  # sorted: row-major, columns ascending
-        keys.append(unique)
+        columns = [hasher.columns(text) for text in texts[begin : begin + HASH_CHUNK]]
+        if not columns:
+            continue
+        rows = np.repeat(np.arange(begin, begin + len(columns), dtype=np.int64), [len(c) for c in columns])
+        unique, count = np.unique(rows * n_features + np.concatenate(columns), return_counts=True)
+        keys.append(unique)  # sorted: row-major, columns ascending
         counts.append(count)
     key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
     value = np.concatenate(counts).astype(np.float32) if counts else np.zeros(0, dtype=np.float32)
@@ -99,7 +129,7 @@ class Block:
 
     def __post_init__(self) -> None:
         """Build the hash → kept-column lookup once (why: remapping a batch is then one vectorised take)."""
-        self.analyzer_ = ngram_analyzer(self.kind)
+        self.hasher_ = NgramHasher(self.kind, self.n_features)
         self.lookup_ = np.full(self.n_features, -1, dtype=np.int32)
         self.lookup_[self.columns] = np.arange(len(self.columns), dtype=np.int32)
 
@@ -110,7 +140,7 @@ class Block:
 
     def hashed(self, texts: Sequence[str]) -> Entries:
         """Raw n-gram counts over every hashed column."""
-        return hashed_counts(self.analyzer_, texts, self.n_features)
+        return hashed_counts(self.hasher_, texts)
 
     def weigh(self, hashed: Entries) -> Entries:
         """Keep the pruned columns, take sublinear TF × IDF, then L2-normalise each row within this block."""
@@ -203,7 +233,7 @@ def fit_feature_space(
     blocks = []
     parts = []
     for kind, budget in (("word", word_budget), ("char", char_budget)):
-        hashed = hashed_counts(ngram_analyzer(kind), texts, n_features)
+        hashed = hashed_counts(NgramHasher(kind, n_features), texts)
         columns, idf = _select(hashed, len(texts), budget, min_df)
         block = Block(kind=kind, n_features=n_features, columns=columns, idf=idf)
         blocks.append(block)
