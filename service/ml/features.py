@@ -153,6 +153,10 @@ class Block:
         norms[norms == 0] = 1.0
         return Entries(rows, columns, values / norms[rows])
 
+    def kept_columns(self, text: str) -> np.ndarray:
+        """Kept column (or -1) of every n-gram of `text`, repeats included (cached per word for chars)."""
+        return self.lookup_[self.hasher_.columns(text)]
+
     def hashes(self, grams: Sequence[str]) -> np.ndarray:
         """Kept column (or -1) for each n-gram string, hashed exactly as the vectoriser hashes it."""
         hashed = np.fromiter(
@@ -283,26 +287,17 @@ def word_ngrams_with_spans(text: str) -> list[tuple[str, int, int]]:
     return grams
 
 
-def char_ngrams_with_spans(text: str) -> list[tuple[str, int, int]]:
-    """Every char_wb 2-5 gram of `text` with the range of the whitespace-delimited word that holds it.
+def char_words_with_spans(text: str) -> list[tuple[str, int, int]]:
+    """Every whitespace-delimited word of `text` (which holds its char_wb n-grams) with its canonical range.
 
     Why the whole word: a character n-gram is meaningless to a moderator; the word it sits in is what
-    pushed the score, and word-level spans merge cleanly.
+    pushed the score, and word-level spans merge cleanly. Surrounding punctuation is left out of the range.
     """
     text = mask_links(text)
     out: list[tuple[str, int, int]] = []
-    low, high = CHAR_NGRAMS
     for match in NON_SPACE_RE.finditer(text):
-        padded = f" {match.group()} "
-        # Trim surrounding punctuation from the highlighted range, but hash the padded word as sklearn does.
         inner = WORD_CHARS_RE.search(match.group())
         start = match.start() + (inner.start() if inner else 0)
         end = match.start() + (inner.end() if inner else len(match.group()))
-        for n in range(low, high + 1):
-            if len(padded) <= n:
-                # sklearn counts a word shorter than n once and stops growing n for it.
-                out.append((padded, start, end))
-                break
-            for offset in range(len(padded) - n + 1):
-                out.append((padded[offset : offset + n], start, end))
+        out.append((match.group(), start, end))
     return out

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from service.ml.features import FeatureSpace, char_ngrams_with_spans, word_ngrams_with_spans
+from service.ml.features import FeatureSpace, char_words_with_spans, word_ngrams_with_spans
 from service.moderation.types import CATEGORIES, Span
 from service.text.normaliser import NormalisedText
 
@@ -69,29 +69,31 @@ class LinearScorer:
         Cached per text (see __init__): one verdict explains several categories of the same text.
         """
         features = self.space.transform([canonical])
-        values = np.zeros(self.space.width, dtype=np.float32)
-        values[features.indices] = features.data
         columns: list[np.ndarray] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        for block, offset, grams in (
-            (self.space.word, 0, word_ngrams_with_spans(canonical)),
-            (self.space.char, self.space.word.width, char_ngrams_with_spans(canonical)),
-        ):
-            if not grams:
-                continue
-            kept = block.hashes([g for g, _, _ in grams])
-            keep = kept >= 0
-            columns.append(kept[keep].astype(np.int64) + offset)
-            starts.extend(start for (_, start, _), k in zip(grams, keep, strict=True) if k)
-            ends.extend(end for (_, _, end), k in zip(grams, keep, strict=True) if k)
-        column_ids = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
-        return (
-            column_ids,
-            values[column_ids],
-            np.asarray(starts, dtype=np.int64),
-            np.asarray(ends, dtype=np.int64),
-        )
+        starts: list[np.ndarray] = []
+        ends: list[np.ndarray] = []
+        grams = word_ngrams_with_spans(canonical)
+        if grams:
+            columns.append(self.space.word.hashes([g for g, _, _ in grams]))
+            starts.append(np.fromiter((start for _, start, _ in grams), dtype=np.int64, count=len(grams)))
+            ends.append(np.fromiter((end for _, _, end in grams), dtype=np.int64, count=len(grams)))
+        char, offset = self.space.char, self.space.word.width
+        for word, start, end in char_words_with_spans(canonical):
+            kept = char.kept_columns(word)  # remembered per word, like scoring's
+            columns.append(np.where(kept >= 0, kept + offset, -1))
+            starts.append(np.full(len(kept), start, dtype=np.int64))
+            ends.append(np.full(len(kept), end, dtype=np.int64))
+        if not columns:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, np.zeros(0, dtype=np.float32), empty, empty
+        column_ids = np.concatenate(columns).astype(np.int64)
+        keep = column_ids >= 0
+        column_ids = column_ids[keep]
+        # The text's own kept n-grams are exactly its non-zero features (sorted columns): look their values up.
+        position = np.searchsorted(features.indices, column_ids).clip(max=max(features.nnz - 1, 0))
+        found = features.indices[position] == column_ids if features.nnz else np.zeros(len(column_ids), bool)
+        values = np.where(found, features.data[position] if features.nnz else 0.0, 0.0).astype(np.float32)
+        return column_ids, values, np.concatenate(starts)[keep], np.concatenate(ends)[keep]
 
     def contributions(self, canonical: str, category: str) -> list[tuple[float, int, int]]:
         """(coefficient × feature value, start, end) for each of the text's own n-grams, canonical offsets.
