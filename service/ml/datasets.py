@@ -47,10 +47,11 @@ LABEL_MAPPING: dict[str, str] = {
     "label=0 sets the toxic sub-categories to 0; spam=0",
     "olid_offenseval2019": "training file only: subtask_a OFF→toxicity=1, NOT→all toxic categories 0; "
     "subtask_b TIN→insult=1, UNT→insult=0; spam=0",
-    "tweeteval_hate": "HatEval train+val: hate→identity_attack=1, toxicity=1; not-hate→identity_attack=0 "
-    "(toxicity missing: non-hate tweets can still be offensive); spam=0",
-    "stormfront_hate_degibert": "hate→identity_attack=1, toxicity=1; noHate→identity_attack=0, toxicity "
-    "missing; relation and idk/skip dropped; spam=0",
+    "tweeteval_hate": "HatEval train+val: hate→identity_attack=1; not-hate→identity_attack=0; toxicity "
+    "missing for both (non-hate tweets can still be offensive, and a source that labels only positives "
+    "teaches the toxicity head that its style and topics are toxic); spam=0",
+    "stormfront_hate_degibert": "hate→identity_attack=1; noHate→identity_attack=0; toxicity missing for both "
+    "(as for HatEval: positives only); relation and idk/skip dropped; spam=0",
     "ruddit_offensiveness": "offensiveness_score >= 0.5→toxicity=1; score < 0.2→all toxic categories 0; "
     "0.2..0.5 dropped as ambiguous; [deleted]/[removed] dropped; spam=0",
     "youtube_spam": "Youtube01-04 label→spam (1 spam, 0 ham); toxic categories missing (not annotated); "
@@ -308,7 +309,8 @@ def read_hateval_train(data_dir: Path) -> LabelledSet:
         files += [text_path, label_path]
         for text, label in zip(_lines(text_path), _lines(label_path), strict=True):
             hate = int(label)
-            mapped = _row(identity_attack=1, toxicity=1, spam=0) if hate else _row(identity_attack=0, spam=0)
+            # Toxicity stays missing: only the positives would carry it (see LABEL_MAPPING).
+            mapped = _row(identity_attack=int(hate), spam=0)
             rows.append((text, mapped, 1.0))
     return _make("tweeteval_hate", rows, files)
 
@@ -318,8 +320,9 @@ def read_stormfront(data_dir: Path) -> LabelledSet:
     path = data_dir / "stormfront_hate_degibert" / "stormfront_sentences.csv"
     rows = []
     for r in _dict_rows(path):
+        # Toxicity stays missing: only the positives would carry it (see LABEL_MAPPING).
         if r["label"] == "hate":
-            rows.append((r["text"], _row(identity_attack=1, toxicity=1, spam=0), 1.0))
+            rows.append((r["text"], _row(identity_attack=1, spam=0), 1.0))
         elif r["label"] == "noHate":
             rows.append((r["text"], _row(identity_attack=0, spam=0), 1.0))
     return _make("stormfront_hate_degibert", rows, [path])

@@ -307,6 +307,27 @@ def render_report(card: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _head_notes(card: dict[str, Any]) -> str:
+    """How some heads were fitted differently (NB scaling, identity damping, source weights), as prose."""
+    notes = []
+    nb = card["model"].get("nb_scaling")
+    if nb:
+        notes.append(
+            f"The {' and '.join(nb['heads'])} heads are fitted on NB-SVM-style features (each column scaled by "
+            f"|naive-Bayes log-count ratio|^{nb['power']}, folded back into the coefficients), and the "
+            f"{nb['damped_columns']} columns of {len(nb['identity_terms'])} identity terms are damped "
+            f"×{nb['identity_damping']} in them, so that naming a group is not evidence of abuse."
+        )
+    weights = card["model"].get("head_source_weights")
+    if weights:
+        parts = [
+            f"{head}: " + ", ".join(f"{source} ×{w}" for source, w in sorted(sources.items()))
+            for head, sources in sorted(weights.items())
+        ]
+        notes.append(f"Some heads weigh sources differently ({'; '.join(parts)}).")
+    return " ".join(notes) + " " if notes else ""
+
+
 def render_readme(card: dict[str, Any]) -> str:
     """models/README.md: the model card in prose, generated from model_card.json."""
     libs = card["libraries"]
@@ -328,7 +349,7 @@ def render_readme(card: dict[str, Any]) -> str:
         f"`{card['artifact']['sha256']}`) holding one shared vectorisation of the normalised text "
         f"(normaliser version {card['normaliser_version']}): hashed word 1-2 grams and char_wb 2-5 grams, pruned to "
         "the most frequent columns, sublinear TF-IDF; and one L2 logistic-regression head per category "
-        f"({', '.join(card['categories'])}), Platt-calibrated on out-of-fold scores. Fitted with Python "
+        f"({', '.join(card['categories'])}), Platt-calibrated on out-of-fold scores. {_head_notes(card)}Fitted with Python "
         f"{libs['python']}, scikit-learn {libs['scikit_learn']}, joblib {libs['joblib']}, numpy {libs['numpy']}. "
         "The loader (`service.ml.scorer.load_scorer`) refuses the artifact if its sha256 differs from the card, "
         "if scikit-learn or joblib differ, if numpy's major version differs, or if the normaliser version differs.",
@@ -373,7 +394,11 @@ def render_readme(card: dict[str, Any]) -> str:
         "- severe_toxicity (69 positives) and threat (~100 positives) have very little data and no eval-only set; "
         "treat their scores as weak signals.",
         "- Identity terms that co-occur with abuse in the training data raise scores on neutral sentences "
-        "(see the madlibs numbers above).",
+        "(see the madlibs numbers above); the toxicity and insult heads damp them, so an attack on a group "
+        "that uses no abusive word (a conspiracy trope, say) leans on the identity_attack head, whose review "
+        "threshold is high: such comments are often held rather than rejected, and some pass.",
+        '- A violent verb used as a figure of speech in political argument ("stop killing the economy") can '
+        "still cross the toxicity review threshold and be held.",
         "- English only.",
         "",
     ]

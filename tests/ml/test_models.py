@@ -8,11 +8,13 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from service.ml import datasets
 from service.ml.scorer import ARTIFACT_NAME, CARD_NAME, ModelUnavailable, load_scorer
-from service.ml.train import TrainConfig, train
+from service.ml.train import NBScaling, TrainConfig, _fit_scaled, logistic, train
 from service.moderation.types import CATEGORIES
 from service.text import normalise
 
@@ -220,3 +222,35 @@ def test_training_takes_moderator_labels_as_a_source(tmp_path: Path) -> None:
     assert site["rows_used"] == 5
     assert site["license"] == "the operator's own moderation decisions"
     assert load_scorer(tmp_path / "model").version == card["version"]
+
+
+def test_nb_scaling_folds_into_the_coefficients() -> None:
+    rng = np.random.default_rng(0)
+    x = sp.random(300, 40, density=0.2, format="csr", random_state=1, dtype=np.float64)
+    y = (np.asarray(x[:, :5].sum(axis=1)).ravel() > 0.4).astype(np.int64)
+    w = rng.uniform(0.5, 2.0, size=300)
+    nb = NBScaling(power=0.5, damped=np.array([0, 1]), damping=0.1)
+    coef, intercept = _fit_scaled(x, y, w, c=1.0, seed=0, nb=nb)
+    # Scoring uses the raw columns: folded coefficients must give what the scaled model gives.
+    scale = nb.scale(x, y, w)
+    model = logistic(1.0, 0).fit(x @ sp.diags(scale), y, sample_weight=w)
+    assert np.allclose(x @ coef + intercept, model.decision_function(x @ sp.diags(scale)))
+    undamped = NBScaling(power=0.5, damped=np.zeros(0, dtype=np.int64), damping=0.1).scale(x, y, w)
+    assert np.allclose(scale[:2], undamped[:2] * 0.1) and np.allclose(scale[2:], undamped[2:])
+
+
+def test_a_source_weighted_zero_leaves_the_head(tmp_path: Path) -> None:
+    config = TrainConfig(
+        **{
+            **TINY.__dict__,
+            "sources": ["seeds_labelled"],
+            "head_source_weights": {"spam": {"seeds_labelled": 0.0}},
+        }
+    )
+    (tmp_path / "no-datasets").mkdir()
+    card = train(tmp_path / "no-datasets", tmp_path / "model", seed=0, config=config)
+    # The only source is out of the spam head, so it has no rows and never acts; the others still train.
+    assert card["cv_metrics"]["spam"]["rows"] == 0
+    assert card["cv_metrics"]["toxicity"]["rows"] > 0
+    (scores,) = load_scorer(tmp_path / "model").score([normalise("Buy cheap watches now, best prices!")])
+    assert scores["spam"] < 0.01
