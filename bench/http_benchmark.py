@@ -293,6 +293,12 @@ def measure_backend(backend: str, args: argparse.Namespace, tool: str) -> dict[s
             return {name: sorted(runs, key=lambda r: r.rps)[len(runs) // 2] for name, runs in rounds.items()}
 
 
+def _load_note() -> str:
+    """A warning when more work wanted the CPUs than there are (server and load generator included)."""
+    cpus = os.cpu_count() or 1
+    return f" (above {cpus}: other work shared the machine)" if os.getloadavg()[0] > cpus else ""
+
+
 def report(backend: str, results: dict[str, Result], tool: str, args: argparse.Namespace) -> list[str]:
     """The table for one backend, ratios against /healthz, and the goals."""
     base = results["healthz"].rps
@@ -300,7 +306,7 @@ def report(backend: str, results: dict[str, Result], tool: str, args: argparse.N
         f"\n## {backend}: {tool}, {args.connections} connections, median of {args.rounds} rounds of "
         f"{args.duration:g} s per endpoint, "
         f"{args.workers} gunicorn workers, {os.cpu_count()} CPUs, load average after the run "
-        f"{os.getloadavg()[0]:.1f} (above the CPU count: other work shared the machine)",
+        f"{os.getloadavg()[0]:.1f}{_load_note()}",
         f"{'endpoint':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs healthz':>12}",
     ]
     labels = {"healthz": "GET /healthz", "score": "POST /v1/score", "comments": "POST /v1/comments"}
