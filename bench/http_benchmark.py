@@ -35,7 +35,7 @@ from bench.databases import PG_ADMIN_URL, database, postgres_available
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # The goals of issue 6, reported beside the measurements (never enforced here).
-GOALS = {"score_ratio": 0.5, "comments_ratio": 0.35, "comments_p99_ms": 100.0}
+GOALS = {"score_ratio": 0.5, "comments_ratio": 0.35, "comments_p99_ms": 100.0, "worker_mb": 400.0}
 
 TEXTS = [
     "I think the council is wrong about the bus lanes, and the survey data says so.",
@@ -87,8 +87,8 @@ def cli(env: dict[str, str], *args: str) -> str:
 
 
 @contextmanager
-def server(env: dict[str, str], workers: int, log_path: Path) -> Iterator[str]:
-    """`moderation serve` on a free port; yields its base URL and stops it afterwards."""
+def server(env: dict[str, str], workers: int, log_path: Path) -> Iterator[tuple[str, int]]:
+    """`moderation serve` on a free port; yields its base URL and process id, and stops it afterwards."""
     port = free_port()
     with log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -112,7 +112,7 @@ def server(env: dict[str, str], workers: int, log_path: Path) -> Iterator[str]:
             time.sleep(0.5)
             if process.poll() is not None:  # the answer came from someone else on a port taken meanwhile
                 raise RuntimeError(f"server exited ({process.returncode}); see {log_path}")
-            yield base
+            yield base, process.pid
             if process.poll() is not None:
                 raise RuntimeError(f"server died during the run ({process.returncode}); see {log_path}")
         finally:
@@ -255,8 +255,9 @@ def run_python(base: str, method: str, path: str, key: str, connections: int, du
     return Result(path, len(latencies), elapsed, pct(0.50), pct(0.99), errors)
 
 
-def measure_backend(backend: str, args: argparse.Namespace, tool: str) -> dict[str, Result]:
-    """Start a server on `backend` and measure the three endpoints (each after a short warm-up)."""
+def measure_backend(backend: str, args: argparse.Namespace, tool: str) -> tuple[dict[str, Result], float]:
+    """Start a server on `backend`, measure the three endpoints (each after a short warm-up) and the
+    largest worker's resident memory seen after each run."""
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
         workdir = Path(tmp)
         with database(backend, workdir) as url:
@@ -276,7 +277,7 @@ def measure_backend(backend: str, args: argparse.Namespace, tool: str) -> dict[s
                 ("comments", "POST", "/v1/comments"),
             )
             rounds: dict[str, list[Result]] = {name: [] for name, _, _ in endpoints}
-            with server(env, args.workers, workdir / "server.log") as base:
+            with server(env, args.workers, workdir / "server.log") as (base, server_pid):
 
                 def drive(method: str, path: str, seconds: float) -> Result:
                     if tool == "wrk":
@@ -287,10 +288,33 @@ def measure_backend(backend: str, args: argparse.Namespace, tool: str) -> dict[s
                     drive(method, path, args.warmup)
                 # The endpoints take turns, round after round, so load that comes and goes on the machine
                 # falls on all of them; each endpoint's median round is reported.
+                largest = 0.0
                 for _ in range(args.rounds):
                     for name, method, path in endpoints:
                         rounds[name].append(drive(method, path, args.duration))
-            return {name: sorted(runs, key=lambda r: r.rps)[len(runs) // 2] for name, runs in rounds.items()}
+                        largest = max([largest, *worker_rss_mb(server_pid)])
+            medians = {
+                name: sorted(runs, key=lambda r: r.rps)[len(runs) // 2] for name, runs in rounds.items()
+            }
+            return medians, largest
+
+
+def worker_rss_mb(master_pid: int) -> list[float]:
+    """Resident memory of each gunicorn worker (children of the master), from /proc; empty elsewhere."""
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    except OSError:
+        return []
+    sizes = []
+    for child in children:
+        try:
+            status = Path(f"/proc/{child}/status").read_text()
+        except OSError:  # a worker recycled in between
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
 
 
 def _load_note() -> str:
@@ -299,7 +323,9 @@ def _load_note() -> str:
     return f" (above {cpus}: other work shared the machine)" if os.getloadavg()[0] > cpus else ""
 
 
-def report(backend: str, results: dict[str, Result], tool: str, args: argparse.Namespace) -> list[str]:
+def report(
+    backend: str, results: dict[str, Result], worker_mb: float, tool: str, args: argparse.Namespace
+) -> list[str]:
     """The table for one backend, ratios against /healthz, and the goals."""
     base = results["healthz"].rps
     lines = [
@@ -330,6 +356,11 @@ def report(backend: str, results: dict[str, Result], tool: str, args: argparse.N
         f"goal comments p99 <= {GOALS['comments_p99_ms']:g} ms: {p99:.1f} ms {mark(p99 <= GOALS['comments_p99_ms'])}",
         f"goal zero errors: {errors} {mark(errors == 0)}",
     ]
+    if worker_mb:  # issue 3: a worker's memory stays under 400 MB (resident, shared pages included)
+        lines.append(
+            f"goal worker memory < {GOALS['worker_mb']:g} MB: largest seen {worker_mb:.0f} MB "
+            f"{mark(worker_mb < GOALS['worker_mb'])}"
+        )
     return lines
 
 
@@ -363,9 +394,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"\n## postgres: skipped, {PG_ADMIN_URL} is unreachable (set MODERATION_BENCH_POSTGRES_URL)"
             )
             continue
-        results = measure_backend(backend, args, tool)
-        print("\n".join(report(backend, results, tool, args)), flush=True)
+        results, worker_mb = measure_backend(backend, args, tool)
+        print("\n".join(report(backend, results, worker_mb, tool, args)), flush=True)
         everything[backend] = {name: {**vars(r), "rps": r.rps} for name, r in results.items()}
+        everything[backend]["largest_worker_rss_mb"] = worker_mb
     if args.json:
         args.json.write_text(json.dumps(everything, indent=2))
     return 0
