@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -25,7 +26,12 @@ class ModerationServer(BaseApplication):
     def load(self) -> Any:
         from service.app import create_app
 
-        return create_app()
+        app = create_app()
+        # Everything loaded so far (models, word lists, the app) lives as long as the process: keep it out of
+        # the garbage collector's full passes, which would otherwise walk it in every worker, and keep the
+        # workers' copy-on-write pages shared.
+        gc.freeze()
+        return app
 
 
 def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
