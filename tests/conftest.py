@@ -65,6 +65,16 @@ class KeywordScorer:
         return dict.fromkeys(CATEGORIES, (0.5, 0.9))
 
 
+class Clock:
+    """A monotonic clock a test moves by hand (for caches with a time to live)."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def _postgres_available() -> bool:
     try:
         import psycopg

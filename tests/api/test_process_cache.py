@@ -11,19 +11,9 @@ import pytest
 from service.app import create_app
 from service.moderation.service import ModerationService
 from service.store.db import Database
-from tests.conftest import KeywordScorer, bearer
+from tests.conftest import Clock, KeywordScorer, bearer
 
 INSULT = {"text": "what a moron"}  # KeywordScorer: insult 0.7
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -13,16 +13,9 @@ from sqlalchemy import func, select, text
 from service.store.db import Database
 from service.store.recent import OVERLAP_IDS, RecentFingerprints
 from service.store.tables import CommentRow, Site
+from tests.conftest import Clock
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -42,26 +35,33 @@ def site_id(db: Database) -> int:
         return int(session.scalar(select(Site.id).where(Site.name == "recent")) or 0)
 
 
+def comment_row(
+    db: Database, fingerprint: int, author: str, *, at: datetime = NOW, pk: int | None = None
+) -> CommentRow:
+    """A comment row as ingestion stores it (optionally with a chosen id)."""
+    return CommentRow(
+        id=pk,
+        site_id=site_id(db),
+        external_id=f"{author}-{fingerprint}-{pk}",
+        text="x",
+        author_id=author,
+        thread_id="t-1",
+        received_at=at,
+        decision="approve",
+        status="approved",
+        scores={},
+        reasons=[],
+        max_score=0.0,
+        model_version="m",
+        policy_version="p",
+        fingerprint=fingerprint,
+    )
+
+
 def store(db: Database, fingerprint: int, author: str, *, at: datetime = NOW, pk: int | None = None) -> int:
-    """Store a comment row the way ingestion does (optionally with a chosen id) and return its id."""
+    """Store a comment row in its own transaction and return its id."""
     with db.write() as session:
-        row = CommentRow(
-            id=pk,
-            site_id=site_id(db),
-            external_id=f"{author}-{fingerprint}-{pk}",
-            text="x",
-            author_id=author,
-            thread_id="t-1",
-            received_at=at,
-            decision="approve",
-            status="approved",
-            scores={},
-            reasons=[],
-            max_score=0.0,
-            model_version="m",
-            policy_version="p",
-            fingerprint=fingerprint,
-        )
+        row = comment_row(db, fingerprint, author, at=at, pk=pk)
         session.add(row)
         session.flush()
         return row.id
@@ -123,21 +123,7 @@ def test_postgres_late_commit_within_the_overlap_is_seen_at_once(db: Database) -
     store(db, 1, "a")
     assert list(read(recent, db).fingerprints) == [1]
     with db.write() as slow:
-        early = CommentRow(
-            site_id=site_id(db),
-            external_id="slow",
-            text="x",
-            author_id="slow",
-            received_at=NOW,
-            decision="approve",
-            status="approved",
-            scores={},
-            reasons=[],
-            max_score=0.0,
-            model_version="m",
-            policy_version="p",
-            fingerprint=7,
-        )
+        early = comment_row(db, 7, "slow")
         slow.add(early)
         slow.flush()  # the id is taken now; the row is not visible until this transaction commits
         store(db, 8, "fast")  # a higher id, committed first
