@@ -95,30 +95,35 @@ class LinearScorer:
         values = np.where(found, features.data[position] if features.nnz else 0.0, 0.0).astype(np.float32)
         return column_ids, values, np.concatenate(starts)[keep], np.concatenate(ends)[keep]
 
-    def contributions(self, canonical: str, category: str) -> list[tuple[float, int, int]]:
-        """(coefficient × feature value, start, end) for each of the text's own n-grams, canonical offsets.
+    def pushes(self, canonical: str, category: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(start, end, net push) of each canonical range holding some of the text's n-grams, on `category`.
 
-        Char n-grams report the range of the word that holds them; a repeated n-gram appears once per occurrence.
+        A range's push is the sum of coefficient × feature value over its n-grams (a word's char n-grams all
+        report the word's range), so n-grams pulling the score down offset those pushing it up. Ranges come
+        in the order of their first n-gram.
         """
         column_ids, values, starts, ends = self._table(canonical)
         weights = self.coef[column_ids, self.categories.index(category)] * values
-        nonzero = np.flatnonzero(weights)
-        return [(float(weights[i]), int(starts[i]), int(ends[i])) for i in nonzero]
+        if not len(weights):
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0)
+        keys = starts * (int(ends.max()) + 1) + ends
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        totals = np.bincount(inverse.ravel(), weights=weights)
+        order = np.argsort(first, kind="stable")
+        return starts[first[order]], ends[first[order]], totals[order]
 
     def explain(self, text: NormalisedText, category: str, limit: int = 3) -> tuple[Span, ...]:
         """Spans of the original text whose n-grams pushed `category` up the most, merged when overlapping."""
         if category not in self.categories or limit <= 0 or not text.text:
             return ()
-        # Net push per canonical range: a word's many char n-grams land on the same range, and the ones
-        # pulling the score down must offset those pushing it up.
-        totals: dict[tuple[int, int], float] = {}
-        for weight, start, end in self.contributions(text.text, category):
-            totals[(start, end)] = totals.get((start, end), 0.0) + weight
-        totals = {key: value for key, value in totals.items() if value > 0}
-        if not totals:
+        starts, ends, totals = self.pushes(text.text, category)
+        pushing = np.flatnonzero(totals > 0)
+        if not len(pushing):
             return ()
         # Only the strongest few candidates, so that bigrams cannot chain the whole comment together.
-        strongest = sorted(totals.items(), key=lambda item: -item[1])[: limit * 3]
+        ranked = pushing[np.argsort(-totals[pushing], kind="stable")][: limit * 3]
+        strongest = [((int(starts[i]), int(ends[i])), float(totals[i])) for i in ranked]
         clusters: list[list[float]] = []  # [start, end, weight]
         for (start, end), weight in sorted(strongest):
             if clusters and start < clusters[-1][1]:
