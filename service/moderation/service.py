@@ -115,27 +115,28 @@ class ModerationService:
         return moderate_batch(comments, self.policy_for(site_name), self.scorer)
 
     def submit(self, site_name: str, comment: Comment, source: str = "api") -> Submission:
-        """Moderate and store a comment once; a repeat of the same id returns the stored verdict."""
+        """Moderate and store a comment once; a repeat of the same id returns the stored verdict.
+
+        The unique (site, id) index is the idempotency check: the insert of a repeat fails and the stored
+        verdict is answered instead. Why not look first: repeats are rare retries, and a lookup on every
+        comment cost more than moderating the odd repeat twice.
+        """
         now = utcnow()
         norm = normalise(comment.text)
         policy = self.policy_for(site_name)
-        # One read transaction for the idempotency check and every stateful rule's question.
+        # One read transaction for every stateful rule's question.
         with self.db.read() as session:
             site = self.accounts.site_ref(session, site_name)
-            existing = queries.find_comment(session, site.id, comment.id)
-            if existing is not None:
-                return Submission(comment_document(existing, site.name, created=False), created=False)
             history = queries.StoreHistory(session, site.id, now, self.recent)
             verdict = moderate(comment, policy, self.scorer, history, norm)
         row = queries.new_comment_row(site.id, comment, verdict, fingerprint(norm), source, now)
+        document = comment_document(row, site.name)
         try:
             with self.db.write() as session:
-                session.add(row)
-                session.flush()
-                document = comment_document(row, site.name)
+                queries.insert_comment(session, row)
                 enqueue_event(session, site, "comment.moderated", document, now)
         except IntegrityError:
-            # Another request stored the same id first: answer its verdict, create nothing.
+            # Sent before (or by a concurrent request): answer the stored verdict, create nothing.
             with self.db.read() as session:
                 existing = queries.find_comment(session, site.id, comment.id)
                 if existing is None:

@@ -6,9 +6,22 @@ import base64
 import json
 import math
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, or_, select, union, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from service.errors import ValidationFailed
@@ -80,6 +93,16 @@ def new_comment_row(
     )
 
 
+def insert_comment(session: Session, row: CommentRow) -> None:
+    """Insert a new comment row in the caller's transaction; IntegrityError when its id is already stored.
+
+    Why a Core insert of the row's columns: the ORM's unit of work cost several times the INSERT itself,
+    and nothing after the insert needs the row to be tracked by the session.
+    """
+    values = {column.key: getattr(row, column.key) for column in _INSERTED}
+    session.connection().execute(_INSERT_COMMENT, values)
+
+
 # Statements on every comment's path are built once, with bind parameters: building a SQLAlchemy
 # statement costs more than running it on an index (measured: 0.18 ms to build, 0.05 ms to run).
 _SITE = bindparam("site_id", type_=Integer)
@@ -107,6 +130,10 @@ _RECENT_BY = {
     (False, True): select(func.count()).select_from(_BY_IP.subquery()),
     (True, True): select(func.count()).select_from(union(_BY_AUTHOR, _BY_IP).subquery()),
 }
+
+
+_INSERTED = [column for column in CommentRow.__table__.columns if column.key != "id"]
+_INSERT_COMMENT = insert(cast(Table, CommentRow.__table__))
 
 
 def find_comment(session: Session, site_id: int, external_id: str) -> CommentRow | None:

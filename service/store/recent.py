@@ -81,6 +81,15 @@ class _SiteWindow:
         self.authors = [self.authors[i] for i in order.tolist()]
         self.threads = [self.threads[i] for i in order.tolist()]
 
+    def truncate(self, count: int) -> None:
+        """Keep the newest `count` entries (slices: this runs on every comment once the window is full)."""
+        self.ids, self.received, self.fingerprints = (
+            self.ids[:count],
+            self.received[:count],
+            self.fingerprints[:count],
+        )
+        self.authors, self.threads = self.authors[:count], self.threads[:count]
+
 
 class RecentFingerprints:
     """Answers "fingerprints of the site's newest comments" from memory, topped up in the caller's transaction."""
@@ -141,7 +150,8 @@ class RecentFingerprints:
         params = {"site_id": site_id, "after": newest - overlap, "limit": site.limit + overlap}
         rows = session.connection().execute(_TOP_UP, params).all()
         ids, received, fingerprints, authors, threads = _columns(rows)
-        fresh = np.flatnonzero(~np.isin(ids, site.ids))
+        # Only remembered ids above `after` can come back (the window is newest first, so they lead it).
+        fresh = np.flatnonzero(~np.isin(ids, site.ids[site.ids > params["after"]]))
         if not len(fresh):
             return
         site.ids = np.concatenate([ids[fresh], site.ids])
@@ -153,7 +163,7 @@ class RecentFingerprints:
             # A comment committed late landed below newer ids: newest first again.
             site.keep(np.argsort(-site.ids, kind="stable"))
         if len(site.ids) > site.limit:
-            site.keep(np.arange(site.limit))
+            site.truncate(site.limit)
 
 
 def _columns(

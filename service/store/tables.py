@@ -97,6 +97,9 @@ class CommentRow(Base):
         Index("ix_comments_author_recent", "site_id", "author_id", "received_at"),
         Index("ix_comments_ip_recent", "site_id", "author_ip", "received_at"),
         Index("ix_comments_site_recent", "site_id", "received_at"),
+        # The near-duplicate memory asks for "this site's comments after id N" on every comment; without
+        # this index SQLite walked all of the site's comments and sorted them (service/store/recent.py).
+        Index("ix_comments_site_id", "site_id", "id"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))

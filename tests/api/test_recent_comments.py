@@ -131,3 +131,29 @@ def test_postgres_late_commit_within_the_overlap_is_seen_at_once(db: Database) -
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(CommentRow)) == 3
     assert list(read(recent, db).fingerprints) == [8, 7, 1]
+
+
+def test_top_up_reads_only_the_comments_after_the_newest_remembered(db: Database) -> None:
+    """The per-comment top-up must be an index range on (site, id), not a walk over the site's comments.
+
+    Before the (site_id, id) index SQLite answered it from the (site_id, received_at) index and sorted every
+    comment of the site, so each new comment cost more as the site grew.
+    """
+    from sqlalchemy import inspect
+
+    from service.store.recent import _TOP_UP
+
+    with db.read() as session:
+        connection = session.connection()
+        indexes = {
+            index["name"]: index["column_names"] for index in inspect(connection).get_indexes("comments")
+        }
+        assert indexes.get("ix_comments_site_id") == ["site_id", "id"]
+        if db.is_sqlite:
+            sql = str(_TOP_UP.compile(dialect=connection.dialect))
+            plan = " ".join(
+                str(row[-1])
+                for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (1, 0, 10, 0)).all()
+            )
+            assert "TEMP B-TREE" not in plan, plan
+            assert "id>?" in plan, plan
