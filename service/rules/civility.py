@@ -271,9 +271,15 @@ def _insult_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=1)
+def _default_insults() -> tuple[str, ...]:
+    """The shipped insult terms (built once: this runs for every comment)."""
+    return tuple(term for term, _ in load_seed("insults"))
+
+
 def check_insults(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
     """Insults aimed at the person addressed ("you are an idiot", "u r a m0ron", "shut up you clown")."""
-    terms = tuple(term for term, _ in load_seed("insults")) if settings.use_default_wordlists else ()
+    terms = _default_insults() if settings.use_default_wordlists else ()
     terms += settings.insult_terms
     if not terms:
         return []
@@ -359,7 +365,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 def check_shouting(norm: NormalisedText, settings: RuleSettings) -> list[Reason]:
     """A long run of all-caps words, or a comment written almost entirely in capitals."""
     original = norm.original
-    if sum(1 for char in original if char.isupper()) < settings.shouting_min_letters:
+    if sum(map(str.isupper, original)) < settings.shouting_min_letters:
         return []
     words = list(_WORD.finditer(original))
     spans: list[Span] = []

@@ -109,7 +109,7 @@ def check_spam(norm: NormalisedText, settings: RuleSettings, links: Sequence[Lin
     found = _spans(norm, _CONTACT_BAIT) if _APP_HINT.search(text) else []
     if found:
         reasons.append(reason("spam.contact_bait", found))
-    if any(char.isdigit() for char in text):
+    if any(map(str.isdigit, text)):
         phones = [
             norm.to_original(m.start(), m.end())
             for m in _PHONE.finditer(text)
