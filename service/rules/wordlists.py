@@ -92,7 +92,8 @@ class TermMatcher:
     def __init__(self, terms: Iterable[tuple[str, str | None]]) -> None:
         """Index the terms: single words by squeezed spelling, prefixes and phrases separately."""
         self._words: dict[str, list[tuple[re.Pattern[str], str, str | None]]] = {}
-        self._prefixes: list[tuple[str, re.Pattern[str], str, str | None]] = []
+        # Keyed by first letter: a token is only tried against prefixes it could start with.
+        self._prefixes: dict[str, list[tuple[str, re.Pattern[str], str, str | None]]] = {}
         self._by_length: dict[int, list[tuple[str, str | None]]] = {}
         phrases: list[tuple[str, str, str | None]] = []
         for raw, category in terms:
@@ -104,7 +105,8 @@ class TermMatcher:
                 phrases.append((_PHRASE_GAP.join(_letters_pattern(w) for w in words), term, category))
             elif raw.strip().endswith("*"):
                 pattern = re.compile(_letters_pattern(term))
-                self._prefixes.append((_squeeze(term), pattern, term, category))
+                squeezed = _squeeze(term)
+                self._prefixes.setdefault(squeezed[:1], []).append((squeezed, pattern, term, category))
             else:
                 # Optional plural: "slurs" should match "slur" without listing both.
                 pattern = re.compile(_letters_pattern(term) + "(?:e?s)?")
@@ -182,7 +184,7 @@ class TermMatcher:
             for pattern, term, category in words.get(key, ()):
                 if pattern.fullmatch(token):
                     return term, category
-        for prefix, pattern, term, category in self._prefixes:
+        for prefix, pattern, term, category in self._prefixes.get(squeezed[:1], ()):
             if squeezed.startswith(prefix) and pattern.match(token):
                 return term, category
         return None
