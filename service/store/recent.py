@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+from cachetools import LRUCache
 from sqlalchemy import Integer, Row, bindparam, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,9 @@ from service.store.tables import CommentRow
 
 # Ids below the newest remembered one that every top-up reads again (comments committed out of order).
 OVERLAP_IDS = 16
+# Sites whose windows one worker keeps (least recently used go first): a window of 1000 comments is about
+# 100 kB, so a worker serving thousands of sites stays near 25 MB instead of growing without bound.
+SITES_REMEMBERED = 256
 
 _COLUMNS = (
     CommentRow.id,
@@ -94,10 +98,15 @@ class _SiteWindow:
 class RecentFingerprints:
     """Answers "fingerprints of the site's newest comments" from memory, topped up in the caller's transaction."""
 
-    def __init__(self, resync_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        resync_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        sites_remembered: int = SITES_REMEMBERED,
+    ) -> None:
         self.resync_seconds = resync_seconds
         self.clock = clock
-        self._sites: dict[int, _SiteWindow] = {}
+        self._sites: LRUCache[int, _SiteWindow] = LRUCache(maxsize=sites_remembered)
         self._lock = threading.Lock()
 
     def recent(

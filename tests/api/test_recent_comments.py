@@ -157,3 +157,26 @@ def test_top_up_reads_only_the_comments_after_the_newest_remembered(db: Database
             )
             assert "TEMP B-TREE" not in plan, plan
             assert "id>?" in plan, plan
+
+
+def test_a_worker_remembers_a_bounded_number_of_sites(db: Database) -> None:
+    """Windows of sites not asked about lately are dropped (least recently used first) and reloaded on demand."""
+    with db.write() as session:
+        for name in ("recent-b", "recent-c"):
+            session.add(Site(name=name, policy={}, policy_revision=1, created_at=NOW))
+    with db.read() as session:
+        ids = [
+            int(session.scalar(select(Site.id).where(Site.name == n)) or 0)
+            for n in ("recent", "recent-b", "recent-c")
+        ]
+    with db.write() as session:
+        row = comment_row(db, 0b1011, "alice")
+        session.add(row)
+    memory = RecentFingerprints(sites_remembered=2)
+    with db.read() as session:
+        for site in ids:
+            memory.recent(session, site, NOW, 3600, 10)
+        assert len(memory._sites) == 2
+        assert ids[0] not in memory._sites  # the least recently used went first
+        # Asked again, the dropped site is reloaded from the store and still answers correctly.
+        assert memory.recent(session, ids[0], NOW, 3600, 10).fingerprints.tolist() == [0b1011]
