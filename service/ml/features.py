@@ -23,6 +23,8 @@ HASH_BITS = 20
 HASH_CHUNK = 4096
 # Distinct words whose char n-gram columns a worker remembers (about 20 MB at most).
 WORDS_REMEMBERED = 65_536
+# Distinct word 1-2 grams whose kept column a worker remembers (about 10 MB at most).
+GRAMS_REMEMBERED = 65_536
 # Links become one placeholder word of the same length, so offsets (and explanations) stay exact.
 # Why: in the training sets nearly every link is spam (YouTube, SMS), so the characters of a URL taught
 # the spam head that citing a source is spam. Link spam is the rule layer's job (shorteners, TLDs,
@@ -132,6 +134,12 @@ class Block:
         self.hasher_ = NgramHasher(self.kind, self.n_features)
         self.lookup_ = np.full(self.n_features, -1, dtype=np.int32)
         self.lookup_[self.columns] = np.arange(len(self.columns), dtype=np.int32)
+        # Hashing a string costs more than the rest of scoring it; comments reuse the same n-grams.
+        self.gram_column = functools.lru_cache(maxsize=GRAMS_REMEMBERED)(self._gram_column)
+
+    def _gram_column(self, gram: str) -> int:
+        """Kept column (or -1) of one n-gram string; see `gram_column`, its remembering wrapper."""
+        return int(self.lookup_[hash_column(gram, self.n_features)])
 
     @property
     def width(self) -> int:
@@ -152,10 +160,6 @@ class Block:
         norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_rows)).astype(np.float32)
         norms[norms == 0] = 1.0
         return Entries(rows, columns, values / norms[rows])
-
-    def kept_columns(self, text: str) -> np.ndarray:
-        """Kept column (or -1) of every n-gram of `text`, repeats included (cached per word for chars)."""
-        return self.lookup_[self.hasher_.columns(text)]
 
     def hashes(self, grams: Sequence[str]) -> np.ndarray:
         """Kept column (or -1) for each n-gram string, hashed exactly as the vectoriser hashes it."""
@@ -185,6 +189,42 @@ def assemble(n_rows: int, blocks: Sequence[tuple[Entries, int]]) -> sp.csr_matri
     return sp.csr_matrix((values[order], columns[order].astype(np.int32), indptr), shape=shape)
 
 
+@dataclass(frozen=True)
+class TextFeatures:
+    """One text's non-zero features and the n-gram occurrences behind them (`FeatureSpace.text_features`).
+
+    `columns` and `values` are the text's row of `transform` (sorted columns); occurrence i is a kept n-gram
+    with column `columns[occurrence[i]]`: word 1-2 grams in text order, then each whitespace-delimited
+    word's char n-grams. Each piece (a word 1-2 gram, or a word for its char n-grams) holds `piece_sizes`
+    consecutive occurrences and one canonical range.
+    """
+
+    columns: np.ndarray  # int64
+    values: np.ndarray  # float32
+    occurrence: np.ndarray
+    piece_starts: list[int]
+    piece_ends: list[int]
+    piece_sizes: list[int]
+
+    @functools.cached_property
+    def ranges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(start, end) of each distinct range holding kept n-grams, in the order of their first n-gram, and
+        the index of each occurrence's range. Built on first use: only explanations need ranges."""
+        sizes = np.asarray(self.piece_sizes, dtype=np.int64)
+        held = sizes > 0
+        starts = np.asarray(self.piece_starts, dtype=np.int64)[held]
+        ends = np.asarray(self.piece_ends, dtype=np.int64)[held]
+        keys = starts * (int(ends.max(initial=0)) + 1) + ends
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        out = starts[first[order]], ends[first[order]], np.repeat(rank[inverse], sizes[held])
+        for array in out:
+            array.setflags(write=False)  # cached: shared by every explanation of the text
+        return out
+
+
 @dataclass
 class FeatureSpace:
     """Word and char blocks side by side; `transform` gives the matrix every head reads."""
@@ -192,10 +232,60 @@ class FeatureSpace:
     word: Block
     char: Block
 
+    def __post_init__(self) -> None:
+        """Per-column IDF and block in `transform` numbering, and the per-word char cache of `text_features`."""
+        self.idf_ = np.concatenate([self.word.idf, self.char.idf]).astype(np.float32)
+        self.block_ = np.repeat(np.arange(2), [self.word.width, self.char.width])
+        self.char_word_ = functools.lru_cache(maxsize=WORDS_REMEMBERED)(self._char_word)
+
     @property
     def width(self) -> int:
         """Total number of columns."""
         return self.word.width + self.char.width
+
+    def _char_word(self, word: str) -> tuple[np.ndarray, int, int]:
+        """Kept char columns (`transform` numbering) of one whitespace-free word's n-grams, repeats included,
+        and the range of its word characters within it.
+
+        Why explanations report the word: a character n-gram is meaningless to a moderator; the word it sits
+        in is what pushed the score, and word ranges merge cleanly. Surrounding punctuation is left out.
+        """
+        kept = self.char.hashes(self.char.hasher_.analyzer(word))
+        columns = (kept[kept >= 0] + self.word.width).astype(np.int64)
+        columns.setflags(write=False)  # shared by every text holding the word
+        inner = WORD_CHARS_RE.search(word)
+        return columns, (inner.start() if inner else 0), (inner.end() if inner else len(word))
+
+    def text_features(self, canonical: str) -> TextFeatures:
+        """`transform([canonical])`'s one row as plain arrays, plus its n-gram occurrences (for explanations).
+
+        Why: for one comment, a scipy matrix costs more than the features; this path builds none. The
+        weighting is `Block.weigh`'s, operation for operation, so values are bit-identical.
+        """
+        grams = word_ngrams_with_spans(canonical)
+        word = [
+            (column, start, end) for gram, start, end in grams if (column := self.word.gram_column(gram)) >= 0
+        ]
+        columns: list[np.ndarray] = [np.fromiter((c for c, _, _ in word), np.int64, len(word))]
+        starts = [start for _, start, _ in word]
+        ends = [end for _, _, end in word]
+        sizes = [1] * len(word)
+        # Char n-grams never cross whitespace: a text's are its words' (str.split and \S+ split alike).
+        for match in NON_SPACE_RE.finditer(mask_links(canonical)):
+            kept, inner_start, inner_end = self.char_word_(match.group())
+            columns.append(kept)
+            starts.append(match.start() + inner_start)
+            ends.append(match.start() + inner_end)
+            sizes.append(len(kept))
+        column_ids = np.concatenate(columns)
+        # Counting per kept column equals counting per hashed column: kept columns are distinct hashes.
+        unique, occurrence, counts = np.unique(column_ids, return_inverse=True, return_counts=True)
+        values = np.log1p(counts.astype(np.float32)) * self.idf_[unique]
+        # L2 norm within each block, as `Block.weigh` (same float64 sums in the same column order).
+        block = self.block_[unique]
+        norms = np.sqrt(np.bincount(block, weights=values * values, minlength=2)).astype(np.float32)
+        norms[norms == 0] = 1.0
+        return TextFeatures(unique, values / norms[block], occurrence, starts, ends, sizes)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """TF-IDF features for canonical texts."""
@@ -285,19 +375,3 @@ def word_ngrams_with_spans(text: str) -> list[tuple[str, int, int]]:
     for (a, start, _), (b, _, end) in itertools.pairwise(tokens):
         grams.append((f"{a} {b}", start, end))
     return grams
-
-
-def char_words_with_spans(text: str) -> list[tuple[str, int, int]]:
-    """Every whitespace-delimited word of `text` (which holds its char_wb n-grams) with its canonical range.
-
-    Why the whole word: a character n-gram is meaningless to a moderator; the word it sits in is what
-    pushed the score, and word-level spans merge cleanly. Surrounding punctuation is left out of the range.
-    """
-    text = mask_links(text)
-    out: list[tuple[str, int, int]] = []
-    for match in NON_SPACE_RE.finditer(text):
-        inner = WORD_CHARS_RE.search(match.group())
-        start = match.start() + (inner.start() if inner else 0)
-        end = match.start() + (inner.end() if inner else len(match.group()))
-        out.append((match.group(), start, end))
-    return out

@@ -1,4 +1,4 @@
-"""The runtime Scorer: one vectorisation per batch, every calibrated linear head, and n-gram explanations."""
+"""The runtime Scorer: one feature table per text, every calibrated linear head, and n-gram explanations."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from service.ml.features import FeatureSpace, char_words_with_spans, word_ngrams_with_spans
+from service.ml.features import FeatureSpace
 from service.moderation.types import CATEGORIES, Span
 from service.text.normaliser import NormalisedText
 
@@ -36,16 +36,20 @@ class LinearScorer:
         self.coef = np.asarray(payload["coef"], dtype=np.float32)  # (width, n_categories)
         self.intercept = np.asarray(payload["intercept"], dtype=np.float64)
         self.platt = np.asarray(payload["platt"], dtype=np.float64)  # (n_categories, 2): slope, offset
-        # Thread-safe, bounded: explanations of one verdict's categories reuse one n-gram table.
-        self._table = functools.lru_cache(maxsize=64)(self._ngram_table)
+        # Thread-safe, bounded: a verdict's score and its explanations reuse one text's features.
+        self._features = functools.lru_cache(maxsize=64)(self.space.text_features)
         self._operating_points = {
             k: (float(v[0]), float(v[1])) for k, v in payload["operating_points"].items()
         }
 
     def decision(self, canonical: Sequence[str]) -> np.ndarray:
         """Raw linear scores, shape (n, n_categories)."""
-        features = self.space.transform(canonical)
-        return np.asarray(features @ self.coef, dtype=np.float64) + self.intercept
+        z = np.zeros((len(canonical), len(self.categories)), dtype=np.float32)
+        for row, text in enumerate(canonical):
+            features = self._features(text)
+            # Summed row by row in column order in float32, as scipy's CSR product: `transform(...) @ coef`.
+            np.add.reduce(features.values[:, None] * self.coef[features.columns], axis=0, out=z[row])
+        return z.astype(np.float64) + self.intercept
 
     def probabilities(self, canonical: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities for canonical texts, shape (n, n_categories)."""
@@ -63,38 +67,6 @@ class LinearScorer:
         """Default (review, reject) thresholds per category, chosen by cross-validation on training data."""
         return dict(self._operating_points)
 
-    def _ngram_table(self, canonical: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(feature column, feature value, start, end) of each of the text's own kept n-grams.
-
-        Cached per text (see __init__): one verdict explains several categories of the same text.
-        """
-        features = self.space.transform([canonical])
-        columns: list[np.ndarray] = []
-        starts: list[np.ndarray] = []
-        ends: list[np.ndarray] = []
-        grams = word_ngrams_with_spans(canonical)
-        if grams:
-            columns.append(self.space.word.hashes([g for g, _, _ in grams]))
-            starts.append(np.fromiter((start for _, start, _ in grams), dtype=np.int64, count=len(grams)))
-            ends.append(np.fromiter((end for _, _, end in grams), dtype=np.int64, count=len(grams)))
-        char, offset = self.space.char, self.space.word.width
-        for word, start, end in char_words_with_spans(canonical):
-            kept = char.kept_columns(word)  # remembered per word, like scoring's
-            columns.append(np.where(kept >= 0, kept + offset, -1))
-            starts.append(np.full(len(kept), start, dtype=np.int64))
-            ends.append(np.full(len(kept), end, dtype=np.int64))
-        if not columns:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, np.zeros(0, dtype=np.float32), empty, empty
-        column_ids = np.concatenate(columns).astype(np.int64)
-        keep = column_ids >= 0
-        column_ids = column_ids[keep]
-        # The text's own kept n-grams are exactly its non-zero features (sorted columns): look their values up.
-        position = np.searchsorted(features.indices, column_ids).clip(max=max(features.nnz - 1, 0))
-        found = features.indices[position] == column_ids if features.nnz else np.zeros(len(column_ids), bool)
-        values = np.where(found, features.data[position] if features.nnz else 0.0, 0.0).astype(np.float32)
-        return column_ids, values, np.concatenate(starts)[keep], np.concatenate(ends)[keep]
-
     def pushes(self, canonical: str, category: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(start, end, net push) of each canonical range holding some of the text's n-grams, on `category`.
 
@@ -102,16 +74,11 @@ class LinearScorer:
         report the word's range), so n-grams pulling the score down offset those pushing it up. Ranges come
         in the order of their first n-gram.
         """
-        column_ids, values, starts, ends = self._table(canonical)
-        weights = self.coef[column_ids, self.categories.index(category)] * values
-        if not len(weights):
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0)
-        keys = starts * (int(ends.max()) + 1) + ends
-        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        totals = np.bincount(inverse.ravel(), weights=weights)
-        order = np.argsort(first, kind="stable")
-        return starts[first[order]], ends[first[order]], totals[order]
+        features = self._features(canonical)
+        column = self.coef[features.columns, self.categories.index(category)]
+        weights = (column * features.values)[features.occurrence]
+        starts, ends, held_by = features.ranges  # shared by the categories explained
+        return starts, ends, np.bincount(held_by, weights=weights, minlength=len(starts))
 
     def explain(self, text: NormalisedText, category: str, limit: int = 3) -> tuple[Span, ...]:
         """Spans of the original text whose n-grams pushed `category` up the most, merged when overlapping."""

@@ -68,3 +68,14 @@ def test_a_batch_equals_its_comments_one_by_one_and_rows_are_unit_length() -> No
             assert block.multiply(block).sum() == pytest.approx(1.0, abs=1e-5) or block.nnz == 0
     assert batch[2].nnz == 0 and batch[3].nnz == 0  # nothing to count in empty or blank text
     assert space.transform([]).shape == (0, space.width)
+
+
+def test_one_text_features_equal_its_transform_row() -> None:
+    space, _ = fit_feature_space(TEXTS * 3, word_budget=200, char_budget=800, min_df=1)
+    for text in TEXTS:
+        features, row = space.text_features(text), space.transform([text])
+        np.testing.assert_array_equal(features.columns, row.indices)
+        np.testing.assert_array_equal(features.values, row.data)
+        # Every feature has at least one n-gram occurrence behind it (explanations read them).
+        assert len(features.occurrence) == len(features.ranges[2]) == sum(features.piece_sizes)
+        assert np.bincount(features.occurrence, minlength=len(features.columns)).min(initial=1) >= 1
