@@ -20,7 +20,7 @@ from service.ml.features import (
     ngram_analyzer,
     word_ngrams_with_spans,
 )
-from service.ml.runtime import LinearScorer, sigmoid
+from service.ml.runtime import BATCH_AS_MATRIX, LinearScorer, sigmoid
 from service.ml.scorer import load_scorer
 from service.text import normalise
 
@@ -122,6 +122,16 @@ def test_scores_equal_the_matrix_formula(shipped: LinearScorer) -> None:
     np.testing.assert_allclose(one_by_one, expected, rtol=0, atol=1e-6)
     np.testing.assert_allclose(shipped.probabilities(texts), expected, rtol=0, atol=1e-6)
     assert shipped.decision([]).shape == (0, len(shipped.categories))
+
+
+def test_batches_score_exactly_as_texts_one_by_one(shipped: LinearScorer) -> None:
+    """Large batches take the sparse-matrix path, single texts the per-text table: identical, bit for bit."""
+    texts = corpus()
+    assert len(texts) >= BATCH_AS_MATRIX
+    one_by_one = np.vstack([shipped.decision([text]) for text in texts])
+    np.testing.assert_array_equal(shipped.decision(texts), one_by_one)
+    small = texts[: BATCH_AS_MATRIX - 1]
+    np.testing.assert_array_equal(shipped.decision(small), one_by_one[: len(small)])
 
 
 def test_features_are_transforms_row_and_blocks_are_normalised_apart(shipped: LinearScorer) -> None:
