@@ -11,7 +11,6 @@ from typing import Any
 
 from cachetools import TTLCache
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from service.accounts import Accounts, utcnow
 from service.errors import Conflict, NotFound, ValidationFailed
@@ -117,7 +116,7 @@ class ModerationService:
     def submit(self, site_name: str, comment: Comment, source: str = "api") -> Submission:
         """Moderate and store a comment once; a repeat of the same id returns the stored verdict.
 
-        The unique (site, id) index is the idempotency check: the insert of a repeat fails and the stored
+        The unique (site, id) index is the idempotency check: a repeat's insert writes nothing and the stored
         verdict is answered instead. Why not look first: repeats are rare retries, and a lookup on every
         comment cost more than moderating the odd repeat twice.
         """
@@ -130,18 +129,17 @@ class ModerationService:
             history = queries.StoreHistory(session, site.id, now, self.recent)
             verdict = moderate(comment, policy, self.scorer, history, norm)
         row = queries.new_comment_row(site.id, comment, verdict, fingerprint(norm), source, now)
-        document = comment_document(row, site.name)
-        try:
-            with self.db.write() as session:
-                queries.insert_comment(session, row)
-                enqueue_event(session, site, "comment.moderated", document, now)
-        except IntegrityError:
-            # Sent before (or by a concurrent request): answer the stored verdict, create nothing.
+        with self.db.write() as session:
+            created = queries.insert_comment(session, row)
+            if created:
+                enqueue_event(session, site, "comment.moderated", comment_document(row, site.name), now)
+        if not created:
+            # Sent before, or by a concurrent request that committed first: its verdict is the one stored.
             with self.db.read() as session:
                 existing = queries.find_comment(session, site.id, comment.id)
-                if existing is None:
-                    raise
-                return Submission(comment_document(existing, site.name, created=False), created=False)
+            if existing is None:  # why: only if the stored comment was deleted in between
+                raise Conflict(f"comment {comment.id!r} changed while it was being stored; send it again")
+            return Submission(comment_document(existing, site.name, created=False), created=False)
         document = comment_document(row, site.name, created=True)
         count_verdict(document, source)
         return Submission(document, created=True)

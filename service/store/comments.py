@@ -16,12 +16,13 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
-    insert,
     or_,
     select,
     union,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from service.errors import ValidationFailed
@@ -93,14 +94,18 @@ def new_comment_row(
     )
 
 
-def insert_comment(session: Session, row: CommentRow) -> None:
-    """Insert a new comment row in the caller's transaction; IntegrityError when its id is already stored.
+def insert_comment(session: Session, row: CommentRow) -> bool:
+    """Insert a new comment row in the caller's transaction; False, writing nothing, when the site already
+    has a comment with this id (ON CONFLICT DO NOTHING: a retry is not an error, in our code or in the
+    database's log).
 
     Why a Core insert of the row's columns: the ORM's unit of work cost several times the INSERT itself,
     and nothing after the insert needs the row to be tracked by the session.
     """
     values = {column.key: getattr(row, column.key) for column in _INSERTED}
-    session.connection().execute(_INSERT_COMMENT, values)
+    connection = session.connection()
+    # RETURNING says whether a row was written (the driver's rowcount is not reliable here: psycopg gives -1).
+    return connection.execute(_INSERT_COMMENT[connection.dialect.name], values).first() is not None
 
 
 # Statements on every comment's path are built once, with bind parameters: building a SQLAlchemy
@@ -133,7 +138,15 @@ _RECENT_BY = {
 
 
 _INSERTED = [column for column in CommentRow.__table__.columns if column.key != "id"]
-_INSERT_COMMENT = insert(cast(Table, CommentRow.__table__))
+_COMMENTS = cast(Table, CommentRow.__table__)
+_INSERT_COMMENT = {
+    "sqlite": sqlite_insert(_COMMENTS)
+    .on_conflict_do_nothing(index_elements=["site_id", "external_id"])
+    .returning(_COMMENTS.c.id),
+    "postgresql": postgresql_insert(_COMMENTS)
+    .on_conflict_do_nothing(constraint="uq_comments_site_external")
+    .returning(_COMMENTS.c.id),
+}
 
 
 def find_comment(session: Session, site_id: int, external_id: str) -> CommentRow | None:
