@@ -38,7 +38,9 @@ def enqueue(service: Any, site_name: str, count: int) -> list[int]:
                 session, site, "comment.moderated", {"id": f"c-{n}", "decision": "approve"}, utcnow()
             )
         session.flush()
-        return list(session.scalars(select(OutboxEvent.id).where(OutboxEvent.site_id == site.id)))
+        # Ordered: callers take the newest ids with [-count:], and PostgreSQL returns updated rows in any order.
+        query = select(OutboxEvent.id).where(OutboxEvent.site_id == site.id).order_by(OutboxEvent.id)
+        return list(session.scalars(query))
 
 
 def statuses(service: Any) -> Counter[str]:
