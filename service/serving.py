@@ -40,8 +40,11 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "bind": f"{host}:{port}",
         "workers": workers,
         "preload_app": True,
-        "max_requests": 10_000,
-        "max_requests_jitter": 1_000,
+        # A guard against slow leaks, not a routine: every worker cache is bounded (words, n-grams, keys,
+        # policies, 256 sites' near-duplicate windows), and a recycled worker starts them all cold and reloads
+        # each active site's window from the database. At 10 000 a busy worker recycled every few seconds.
+        "max_requests": 100_000,
+        "max_requests_jitter": 10_000,
         "timeout": 30,
         "graceful_timeout": 20,
         "keepalive": 5,
