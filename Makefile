@@ -36,6 +36,7 @@ evaluate: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.peer_benchmark
+	$(BIN)/python -m bench.request_cost
 	$(BIN)/python -m bench.http_benchmark
 	$(BIN)/python -m bench.scale_benchmark
 
