@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 from tqdm import tqdm
 
-from service.ml import datasets
+from service.ml import datasets, verdicts
 from service.ml.runtime import LinearScorer
 from service.ml.scorer import CARD_NAME, ModelUnavailable, load_scorer
 from service.moderation.types import CATEGORIES
@@ -135,6 +135,8 @@ def evaluate(model_dir: Path, data_dir: Path, report_dir: Path) -> dict[str, Any
             "roc_auc_of_toxicity_score": _auc(eval_set.y, probs[:, 0]),
             "at_operating_points": _threshold_rows(eval_set.y, p, points[eval_set.category]),
         }
+        outcomes = verdicts.decide(scorer, norms, desc=eval_set.name)
+        entry["verdicts"] = verdicts.summarise(eval_set.y, outcomes)
         if entry["roc_auc"] is not None and eval_set.name != "semeval_tsd_test":
             curves[eval_set.category].append((eval_set.name, eval_set.y, p))
         if eval_set.groups is not None:
@@ -149,6 +151,13 @@ def evaluate(model_dir: Path, data_dir: Path, report_dir: Path) -> dict[str, Any
             extras["madlibs_min_subgroup"] = min(subgroup.items(), key=lambda kv: kv[1])
             extras["madlibs_mean_not_bad_score_per_term"] = {
                 term: round(float(p[(groups == term) & (eval_set.y == 0)].mean()), 4) for term in subgroup
+            }
+            extras["madlibs_not_bad_held_per_term"] = {
+                term: share
+                for term, share in verdicts.held_share_per_group(
+                    eval_set.groups, eval_set.y, outcomes
+                ).items()
+                if term in subgroup
             }
             _plot_bias(subgroup, report_dir / "bias_madlibs_subgroup_auc.png")
         if eval_set.spans is not None:
@@ -166,6 +175,9 @@ def evaluate(model_dir: Path, data_dir: Path, report_dir: Path) -> dict[str, Any
         extras["wiki_fuzzed_auc_difference"] = round(
             results["wiki_nonfuzzed"]["roc_auc"] - results["wiki_fuzzed"]["roc_auc"], 4
         )
+        extras["wiki_negatives_held"] = {
+            name: results[name]["verdicts"]["negatives_held"] for name in ("wiki_nonfuzzed", "wiki_fuzzed")
+        }
     plots = []
     for category, sets in curves.items():
         if sets:
@@ -207,6 +219,40 @@ def _eval_table(card: dict[str, Any]) -> list[str]:
             f"{_fmt(r['average_precision'])} | {_fmt(r['roc_auc_of_toxicity_score'])} | {_fmt(r.get('span_f1'))} |"
         )
     return lines
+
+
+def _percent(value: float | None) -> str:
+    """A share as a percentage with one decimal, None as an em dash."""
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def _verdict_table(card: dict[str, Any]) -> list[str]:
+    """Markdown table: what the whole pipeline decides on each eval-only set under the default policy."""
+    lines = [
+        "| eval-only set | positives caught (held or rejected) | positives rejected | negatives held | "
+        "negatives rejected | reject precision | negatives held most often by |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, r in card["eval_only"].get("sets", {}).items():
+        v = r.get("verdicts")
+        if v is None:
+            continue
+        by = ", ".join(f"{code} {count}" for code, count in v["negatives_held_by"].items()) or "—"
+        lines.append(
+            f"| {name} | {_percent(v['positives_caught'])} | {_percent(v['positives']['reject'])} | "
+            f"{_percent(v['negatives_held'])} | {_percent(v['negatives']['reject'])} | "
+            f"{_percent(v['reject_precision'])} | {by} |"
+        )
+    return lines
+
+
+VERDICTS_MEANING = (
+    "Every text goes through the same pipeline as `POST /v1/score` (normaliser, rules, models, default "
+    "policy) as a first comment with no author history, so the stateful spam rules (velocity, duplicates, "
+    "new accounts) do not fire. 'Caught' is held for review or rejected; 'held' is the same for a comment "
+    "labelled clean: the moderators' extra work. The decision counts every category and rule, so a set "
+    "labelled for one category (insults, say) is caught by whichever reason fires first."
+)
 
 
 def _threshold_table(card: dict[str, Any]) -> list[str]:
@@ -267,6 +313,21 @@ def _bias_lines(card: dict[str, Any]) -> list[str]:
                 + ", ".join(f"{k} {v:.3f}" for k, v in top)
                 + " (a term the model treats as toxic on its own)."
             )
+    held = bias.get("madlibs_not_bad_held_per_term", {})
+    if held:
+        top = sorted(held.items(), key=lambda kv: -kv[1])[:8]
+        overall = card["eval_only"]["sets"].get("bias_madlibs", {}).get("verdicts", {}).get("negatives_held")
+        lines.append(
+            f"- Neutral (NOT_BAD) madlibs sentences held or rejected by the full pipeline: {_percent(overall)} "
+            "overall; highest terms: " + ", ".join(f"{k} {_percent(v)}" for k, v in top) + "."
+        )
+    wiki_held = bias.get("wiki_negatives_held")
+    if wiki_held:
+        lines.append(
+            "- Non-toxic Wikipedia comments held or rejected by the full pipeline: "
+            f"{_percent(wiki_held['wiki_nonfuzzed'])} as written, {_percent(wiki_held['wiki_fuzzed'])} with "
+            "identity terms swapped."
+        )
     return lines
 
 
@@ -285,6 +346,12 @@ def render_report(card: dict[str, Any]) -> str:
         "## Precision and recall at the card's operating points (chosen on training CV folds)",
         "",
         *_threshold_table(card),
+        "",
+        "## What the service decides on them (full pipeline, default policy)",
+        "",
+        VERDICTS_MEANING,
+        "",
+        *_verdict_table(card),
         "",
         "## Identity bias",
         "",
@@ -381,6 +448,10 @@ def render_readme(card: dict[str, Any]) -> str:
         "## Eval-only results",
         "",
         *(_eval_table(card) if card["eval_only"].get("sets") else ["Not evaluated yet."]),
+        "",
+        "What the service decides on the same sets: " + VERDICTS_MEANING,
+        "",
+        *_verdict_table(card),
         "",
         *_bias_lines(card),
         "",
