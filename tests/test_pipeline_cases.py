@@ -30,6 +30,12 @@ def verdict(scorer: Scorer, text: str) -> Verdict:
         "Great reporting, thank you. The figures in the third paragraph seem off though.",
         "According to https://www.bbc.co.uk/news/uk-politics the numbers are much lower than this.",
         "As a gay muslim woman I disagree with this article.",
+        # The previous model held the first (obscene 0.13 against a review threshold of 0.12) and left the
+        # second just under its severe_toxicity threshold (0.0220 against 0.0223).
+        "I am a gay woman and I live in Leeds.",
+        "I am a gay man.",
+        "My son is gay and I am proud of him.",
+        "My Muslim neighbours brought us food when we moved in.",
         "Jewish leaders condemned the attack on the synagogue.",
         "The police shot the suspect after a long chase.",
         "These taxes are killing the high street.",

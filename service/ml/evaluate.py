@@ -383,7 +383,13 @@ def _head_notes(card: dict[str, Any]) -> str:
             f"The {' and '.join(nb['heads'])} heads are fitted on NB-SVM-style features (each column scaled by "
             f"|naive-Bayes log-count ratio|^{nb['power']}, folded back into the coefficients), and the "
             f"{nb['damped_columns']} columns of {len(nb['identity_terms'])} identity terms are damped "
-            f"×{nb['identity_damping']} in them, so that naming a group is not evidence of abuse."
+            f"×{nb['identity_damping']} in them"
+            + (
+                f" and in the {' and '.join(nb['damping_only_heads'])} heads"
+                if nb.get("damping_only_heads")
+                else ""
+            )
+            + ", so that naming a group is not evidence of abuse."
         )
     weights = card["model"].get("head_source_weights")
     if weights:
@@ -470,6 +476,9 @@ def render_readme(card: dict[str, Any]) -> str:
         "threshold is high: such comments are often held rather than rejected, and some pass.",
         '- A violent verb used as a figure of speech in political argument ("stop killing the economy") can '
         "still cross the toxicity review threshold and be held.",
+        "- No head holds a comment below a calibrated probability of 0.2 (the review floor in the operating "
+        "points above): far fewer clean comments are held, but an abusive comment that only the obscene, "
+        "severe_toxicity or spam head noticed, weakly, now passes; the verdict table shows both sides.",
         "- English only.",
         "",
     ]

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from service.ml.evaluate import span_f1
-from service.ml.train import deployment_weights, precision_threshold, prior_shift
+from service.ml.train import (
+    REVIEW_PRECISION,
+    REVIEW_PROBABILITY_FLOOR,
+    deployment_weights,
+    precision_threshold,
+    prior_shift,
+    review_threshold,
+)
 
 
 def test_precision_threshold_keeps_the_target_precision_or_never_acts() -> None:
@@ -19,6 +26,22 @@ def test_precision_threshold_keeps_the_target_precision_or_never_acts() -> None:
     # Pure noise never reaches 90% precision: the card then says "never act on this score alone".
     noise = rng.random(2000)
     assert precision_threshold(y, noise, ones, target=0.9) == 1.0
+
+
+def test_review_threshold_never_holds_on_a_near_base_rate_score() -> None:
+    # A rare class: 40 clear positives, 1960 negatives scored just above zero. Precision over everything
+    # above a threshold reaches 0.5 while the comments right at that threshold are all clean.
+    rng = np.random.default_rng(3)
+    y = np.r_[np.ones(40, dtype=np.int64), np.zeros(1960, dtype=np.int64)]
+    p = np.r_[np.full(40, 0.9), rng.uniform(0.0, 0.05, 1960)]
+    v = np.ones(len(y))
+    assert precision_threshold(y, p, v, REVIEW_PRECISION) < 0.05
+    assert review_threshold(y, p, v, reject=0.95) == REVIEW_PROBABILITY_FLOOR
+    # Never above the reject threshold, even when that lies below the floor.
+    assert review_threshold(y, p, v, reject=0.1) == 0.1
+    # A head whose precision point is already above the floor keeps it.
+    q = np.r_[np.full(40, 0.9), rng.uniform(0.0, 0.5, 1960)]
+    assert review_threshold(y, q, v, reject=0.95) == precision_threshold(y, q, v, REVIEW_PRECISION) > 0.2
 
 
 def test_a_rarer_deployment_class_needs_a_higher_threshold() -> None:

@@ -239,6 +239,13 @@ def test_nb_scaling_folds_into_the_coefficients() -> None:
     assert np.allclose(scale[:2], undamped[:2] * 0.1) and np.allclose(scale[2:], undamped[2:])
 
 
+def test_power_zero_is_damping_alone() -> None:
+    x = sp.random(50, 6, density=0.5, format="csr", random_state=2, dtype=np.float64)
+    y = np.arange(50) % 2
+    scale = NBScaling(power=0.0, damped=np.array([1, 4]), damping=0.1).scale(x, y, np.ones(50))
+    assert scale.tolist() == pytest.approx([1.0, 0.1, 1.0, 1.0, 0.1, 1.0])
+
+
 def test_a_source_weighted_zero_leaves_the_head(tmp_path: Path) -> None:
     config = TrainConfig(
         **{
