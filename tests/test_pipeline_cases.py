@@ -39,6 +39,8 @@ def verdict(scorer: Scorer, text: str) -> Verdict:
         "Jewish leaders condemned the attack on the synagogue.",
         "The police shot the suspect after a long chase.",
         "These taxes are killing the high street.",
+        "The new toll is murdering the town centre.",
+        "The council is strangling the market with red tape.",
         "Refugees are welcome in our town.",
         "The council is housing refugees in the old hotel.",
         "Immigration policy needs a serious debate in parliament.",
@@ -53,10 +55,14 @@ def test_ordinary_comments_are_approved(scorer: Scorer, text: str) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="known false hold (models/README.md, known limitations): 'killing' as a figure of speech scores "
-    "toxicity 0.29 against a review threshold of 0.21; strict, so the day a model approves it this test says so",
+    "toxicity 0.25 against a review threshold of 0.20; strict, so the day a model approves it this test says so",
 )
 def test_a_violent_figure_of_speech_in_political_argument_is_approved(scorer: Scorer) -> None:
     assert verdict(scorer, "Stop killing the economy with these taxes.").decision == "approve"
+
+
+def test_a_call_to_kill_an_official_is_never_approved(scorer: Scorer) -> None:
+    assert verdict(scorer, "Someone should kill the mayor.").decision in ("review", "reject")
 
 
 def test_a_violent_figure_of_speech_is_at_worst_held(scorer: Scorer) -> None:
@@ -129,7 +135,7 @@ def test_contempt_for_a_group_is_never_approved(scorer: Scorer, text: str) -> No
 @pytest.mark.xfail(
     strict=True,
     reason="known miss (models/README.md, known limitations): a conspiracy trope with no abusive word; the "
-    "identity_attack head scores it 0.15 against a review threshold of 0.91",
+    "identity_attack head scores it 0.15 against a review threshold of 0.93",
 )
 def test_a_conspiracy_trope_about_a_group_is_held(scorer: Scorer) -> None:
     assert verdict(scorer, "Jews control the banks").decision in ("review", "reject")
