@@ -99,7 +99,7 @@ class LinearScorer:
             return ()
         # Only the strongest few candidates, so that bigrams cannot chain the whole comment together.
         ranked = pushing[np.argsort(-totals[pushing], kind="stable")][: limit * 3]
-        strongest = [((int(starts[i]), int(ends[i])), float(totals[i])) for i in ranked]
+        strongest = _onto_words(starts, ends, totals, ranked)
         clusters: list[list[float]] = []  # [start, end, weight]
         for (start, end), weight in sorted(strongest):
             if clusters and start < clusters[-1][1]:
@@ -112,6 +112,37 @@ class LinearScorer:
         best = sorted((c for c in clusters if c[2] >= floor), key=lambda c: -c[2])[:limit]
         spans = [text.to_original(int(s), int(e)) for s, e, _ in sorted(best)]
         return tuple(_merge_spans(spans))
+
+
+def _onto_words(
+    starts: np.ndarray, ends: np.ndarray, totals: np.ndarray, ranked: np.ndarray
+) -> list[tuple[tuple[int, int], float]]:
+    """((start, end), push) of the ranked ranges, with each range that holds others (a word bigram, a
+    hyphenated run) handed down to the innermost ranges inside it, in proportion to their own upward pushes.
+
+    Why: "a moron" pushes as a bigram, but the word a moderator needs to see is "moron", not "a".
+    """
+    order = np.lexsort((ends, starts))
+    sorted_starts = starts[order]
+    weights: dict[int, float] = {}
+    for i in ranked:
+        lo, hi = np.searchsorted(sorted_starts, [starts[i], ends[i]], side="left")
+        inside = [int(j) for j in order[lo:hi] if j != i and ends[j] <= ends[i]]
+        innermost = [
+            j
+            for j in inside
+            if not any(k != j and starts[j] <= starts[k] and ends[k] <= ends[j] for k in inside)
+        ]
+        if not innermost:
+            weights[int(i)] = weights.get(int(i), 0.0) + float(totals[i])
+            continue
+        own = np.maximum(totals[innermost], 0.0)
+        shares = own / own.sum() if own.sum() > 0 else np.full(len(innermost), 1.0 / len(innermost))
+        for j, share in zip(innermost, shares, strict=True):
+            # An inner range's own push counts once, whether it is ranked itself or only inherits.
+            weights.setdefault(j, float(totals[j]) if j not in ranked else 0.0)
+            weights[j] += float(totals[i]) * float(share)
+    return [((int(starts[j]), int(ends[j])), w) for j, w in weights.items() if w > 0]
 
 
 def _merge_spans(spans: list[Span]) -> list[Span]:

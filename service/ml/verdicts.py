@@ -79,7 +79,10 @@ def summarise(y: np.ndarray, outcomes: Outcomes) -> dict[str, Any]:
         "positives_caught": round(float((positives != "approve").mean()), 4) if len(positives) else None,
         "negatives_held": round(float((negatives != "approve").mean()), 4) if len(negatives) else None,
         "reject_precision": round(float(y[rejected].mean()), 4) if rejected.any() else None,
-        "negatives_held_by": dict(held_negative_reasons.most_common(TOP_REASONS)),
+        # Ties broken by code, so that the report does not change from run to run.
+        "negatives_held_by": dict(
+            sorted(held_negative_reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_REASONS]
+        ),
     }
 
 

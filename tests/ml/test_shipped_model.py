@@ -56,3 +56,18 @@ def test_explain_highlights_the_insult(shipped: Scorer) -> None:
     original = "I read the whole thing and honestly, you are an IDIOT."
     spans = shipped.explain(normalise(original), "insult", limit=2)
     assert any("IDIOT" in original[s.start : s.end] for s in spans)
+
+
+@pytest.mark.parametrize(
+    ("original", "words"),
+    [
+        ("Because he's a moron and a bigot. It's not any more complicated than that.", ["moron", "bigot"]),
+        ("Only an idiot would believe this.", ["idiot"]),
+    ],
+)
+def test_explanations_highlight_the_abusive_words_not_their_neighbours(
+    shipped: Scorer, original: str, words: list[str]
+) -> None:
+    # Word bigrams ("a moron", "an idiot would") push too; their push belongs to the word that carries it.
+    spans = shipped.explain(normalise(original), "toxicity")
+    assert [original[s.start : s.end] for s in spans] == words

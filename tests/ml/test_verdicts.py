@@ -53,6 +53,7 @@ def test_summary_counts_caught_positives_and_held_negatives() -> None:
     assert summary["reject_precision"] == 0.5  # one of the two rejects is a labelled positive
     # Each held negative counts once per reason code that held it.
     assert summary["negatives_held_by"] == {"model.toxicity": 2, "model.insult": 2}
+    assert list(summary["negatives_held_by"]) == ["model.insult", "model.toxicity"]  # ties by code
 
 
 def test_summary_without_rejects_or_negatives_says_none() -> None:
