@@ -156,6 +156,13 @@ _HARM_VERB = (
     r"(?:kill|murder|shoot|stab|strangle|choke|hang|lynch|behead|decapitate|hurt|rape|slit|slaughter|execute|"
     r"torture|burn|bury|gut|knife|beat\s+the\s+(?:shit|crap|hell|life)\s+out\s+of|bash\s+(?:in\s+)?)"
 )
+# A person by role: "someone should kill the mayor" is a call to violence; "kill the bill" is politics.
+_OFFICIAL = (
+    r"(?:the|our|your|their|this|that)\s+(?:\w+\s+)?(?:mayor|president|prime\s+minister|minister|senator|governor|"
+    r"premier|chancellor|judge|jury|journalist|reporter|author|writer|editor|columnist|councillor|councilor|mp|"
+    r"congressman|congresswoman|politician|candidate|sheriff|officer|cop|teacher|principal|doctor|nurse|priest|"
+    r"imam|rabbi|pastor|ceo|boss|guy|man|woman|bastard)"
+)
 _THREATS_STRONG = [
     # One free word ("really", "fucking") may sit between, but not a negation; trash talk about games passes.
     rf"\b(?:{_I_WILL})\s+(?:(?!not\b|never\b)\w+\s+)?{_HARM_VERB}\s+{_TARGET}\b"
@@ -175,7 +182,8 @@ _THREATS_STRONG = [
     r"(?!\s+(?:of\s+(?:old|natural)|laughing|happy|peacefully|in\s+(?:your|their|his|her)\s+sleep))\b"
     rf"|\b(?:i\s+)?(?:hope|wish|pray)\s+(?:that\s+)?{_TARGET}\s+(?:gets?|is|are)\s+(?:cancer|killed|shot|raped|murdered|"
     r"run\s+over|hit\s+by\s+a\s+(?:bus|car|truck|train))\b",
-    rf"\bsomeone\s+(?:should|needs\s+to|ought\s+to|has\s+to)\s+(?:kill|shoot|stab|hang|murder|lynch)\s+(?:{_TARGET}|this\s+\w+|that\s+\w+)\b",
+    rf"\bsome(?:one|body)\s+(?:should|needs\s+to|ought\s+to|has\s+to)\s+(?:kill|shoot|stab|hang|murder|lynch)\s+"
+    rf"(?:{_OFFICIAL}|{_TARGET}|this\s+\w+|that\s+\w+)\b",
 ]
 # Wishes of harm about people in the third person: held for a moderator rather than rejected, because
 # "murderers should be executed" in a death-penalty debate reads the same way.

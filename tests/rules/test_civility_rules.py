@@ -155,6 +155,8 @@ def test_site_term_category_annotation() -> None:
         ("I'm going to k1ll you", "I'm going to k1ll you"),
         ("you're a dead man", "you're a dead man"),
         ("Someone should shoot him.", "Someone should shoot him"),
+        ("Someone should kill the mayor.", "Someone should kill the mayor"),
+        ("somebody needs to shoot that corrupt judge", "somebody needs to shoot that corrupt judge"),
         ("I will hunt you down", "I will hunt you down"),
         ("Do it and I will cut you", "I will cut you"),
         ("why don't you die?", "why don't you die"),
@@ -180,6 +182,17 @@ def test_direct_threats_reject(text: str, phrase: str) -> None:
 )
 def test_third_person_wishes_of_harm_hold(text: str) -> None:
     assert action(text, "civility.threat") == "review"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Someone should kill the bill before it reaches the Lords.",
+        "Somebody needs to kill the myth that rent controls build houses.",
+    ],
+)
+def test_killing_a_bill_or_an_idea_is_not_a_threat(text: str) -> None:
+    assert "civility.threat" not in codes(text)
 
 
 # --- self-harm incitement ---------------------------------------------------------------------------------------
