@@ -6,6 +6,7 @@ import ast
 import contextlib
 import csv
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -133,13 +134,27 @@ def _dict_rows(path: Path, delimiter: str = ",") -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter=delimiter))
 
 
+_ESCAPE = re.compile(r"\\(.?)", re.DOTALL)
+_ESCAPE_CHARS = frozenset("\n\\'\"abfnrtvxuUN01234567")
+
+
+def _keep_lone_backslash(match: re.Match[str]) -> str:
+    """A backslash that starts no escape ("\\p") stays as typed: doubled, so the codec neither warns about
+    it now nor fails on it in a future Python. Escape pairs ("\\\\", "\\n") are consumed whole."""
+    return match.group(0) if match.group(1) in _ESCAPE_CHARS and match.group(1) else "\\\\" + match.group(1)
+
+
 def decode_kaggle(raw: str) -> str:
     """Decode the Kaggle insults text: outer quotes, literal \\xNN / \\uNNNN / \\n escapes, UTF-8 mojibake."""
     text = raw.strip()
     if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
         text = text[1:-1]
     try:
-        text = text.encode("latin-1", "backslashreplace").decode("unicode_escape")
+        text = (
+            _ESCAPE.sub(_keep_lone_backslash, text)
+            .encode("latin-1", "backslashreplace")
+            .decode("unicode_escape")
+        )
     except UnicodeDecodeError:
         return text
     text = text.replace("\\'", "'").replace('\\"', '"')

@@ -109,6 +109,30 @@ def _plot_bias(groups: dict[str, float], path: Path) -> None:
     plt.close(fig)
 
 
+def _plot_held(held_per_term: dict[str, float], wiki_held: dict[str, float], path: Path) -> None:
+    """What the full pipeline holds of neutral text naming a group, per madlibs term and on the Wikipedia
+    pair (as written vs identity terms swapped), as percentages (small PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = sorted(held_per_term, key=lambda n: -held_per_term[n])
+    fig, (terms_ax, wiki_ax) = plt.subplots(
+        1, 2, figsize=(11, 4), dpi=70, gridspec_kw={"width_ratios": [5, 1]}
+    )
+    terms_ax.bar(range(len(names)), [100 * held_per_term[n] for n in names], color="tab:orange")
+    terms_ax.set_xticks(range(len(names)), names, rotation=90, fontsize=6)
+    terms_ax.set(title="neutral madlibs sentences held or rejected, per identity term", ylabel="% held")
+    labels = ["as written", "swapped"]
+    values = [100 * wiki_held.get(k, 0.0) for k in ("wiki_nonfuzzed", "wiki_fuzzed")]
+    wiki_ax.bar(labels, values, color=["tab:blue", "tab:green"])
+    wiki_ax.set(title="clean Wikipedia\ncomments held", ylabel="% held")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def evaluate(model_dir: Path, data_dir: Path, report_dir: Path) -> dict[str, Any]:
     """Score every eval-only set, write the report and plots, and record the results in the model card."""
     model_dir, data_dir, report_dir = Path(model_dir), Path(data_dir), Path(report_dir)
@@ -178,6 +202,12 @@ def evaluate(model_dir: Path, data_dir: Path, report_dir: Path) -> dict[str, Any
         extras["wiki_negatives_held"] = {
             name: results[name]["verdicts"]["negatives_held"] for name in ("wiki_nonfuzzed", "wiki_fuzzed")
         }
+    if "madlibs_not_bad_held_per_term" in extras and "wiki_negatives_held" in extras:
+        _plot_held(
+            extras["madlibs_not_bad_held_per_term"],
+            extras["wiki_negatives_held"],
+            report_dir / "bias_held_share.png",
+        )
     plots = []
     for category, sets in curves.items():
         if sets:
@@ -358,6 +388,8 @@ def render_report(card: dict[str, Any]) -> str:
         *_bias_lines(card),
         "",
         "![madlibs](bias_madlibs_subgroup_auc.png)",
+        "",
+        "![held](bias_held_share.png)",
         "",
         "## Curves",
         "",

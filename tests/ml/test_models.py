@@ -131,6 +131,11 @@ def test_kaggle_escapes_are_decoded() -> None:
     assert datasets.decode_kaggle(raw) == "A\xa0b\nc don't"
 
 
+def test_kaggle_lone_backslashes_stay_as_typed() -> None:
+    # A backslash that starts no escape stays as typed (the codec warned, and pytest makes warnings errors).
+    assert datasets.decode_kaggle(r'"C:\path and \\p"') == "C:\\path and \\p"
+
+
 def test_seed_files_are_fully_labelled() -> None:
     seeds = datasets.read_seeds()
     assert len(seeds) >= 150
