@@ -55,7 +55,7 @@ def test_ordinary_comments_are_approved(scorer: Scorer, text: str) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="known false hold (models/README.md, known limitations): 'killing' as a figure of speech scores "
-    "toxicity 0.25 against a review threshold of 0.20; strict, so the day a model approves it this test says so",
+    "toxicity 0.23 against a review threshold of 0.20; strict, so the day a model approves it this test says so",
 )
 def test_a_violent_figure_of_speech_in_political_argument_is_approved(scorer: Scorer) -> None:
     assert verdict(scorer, "Stop killing the economy with these taxes.").decision == "approve"
@@ -135,7 +135,7 @@ def test_contempt_for_a_group_is_never_approved(scorer: Scorer, text: str) -> No
 @pytest.mark.xfail(
     strict=True,
     reason="known miss (models/README.md, known limitations): a conspiracy trope with no abusive word; the "
-    "identity_attack head scores it 0.15 against a review threshold of 0.93",
+    "identity_attack head scores it 0.10 and, at a review threshold of 1.0, never holds on its own",
 )
 def test_a_conspiracy_trope_about_a_group_is_held(scorer: Scorer) -> None:
     assert verdict(scorer, "Jews control the banks").decision in ("review", "reject")

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold
 from tqdm import tqdm
 
 from service.ml import datasets
@@ -340,6 +340,16 @@ def _platt(z: np.ndarray, y: np.ndarray, w: np.ndarray, seed: int) -> tuple[floa
     return float(model.coef_[0, 0]), float(model.intercept_[0])
 
 
+def cv_folds(y: np.ndarray, groups: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified (train, test) index pairs that never split a group.
+
+    Why groups: a comment that two sources (or one source twice) hold must not be scored by a fold that
+    trained on it, or CV rewards memorising (a higher C) and flatters the operating points.
+    """
+    splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(y)), y, groups))
+
+
 def fit_head(
     x: sp.csr_matrix,
     y: np.ndarray,
@@ -348,13 +358,12 @@ def fit_head(
     config: TrainConfig,
     name: str,
     nb: NBScaling | None = None,
+    groups: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Pick C by stratified CV, calibrate on out-of-fold scores, choose operating points, refit on all rows."""
     if min(int(y.sum()), int(len(y) - y.sum())) < config.folds:
         return _fit_without_cv(x, y, w, config)
-    folds = list(
-        StratifiedKFold(config.folds, shuffle=True, random_state=config.seed).split(np.zeros(len(y)), y)
-    )
+    folds = cv_folds(y, groups if groups is not None else np.arange(len(y)), config.folds, config.seed)
     tasks = [(c, k) for c in config.c_grid for k in range(len(folds))]
     # Threads, not processes: liblinear releases the GIL and the big matrix is then shared, not copied.
     results = Parallel(n_jobs=config.n_jobs, backend="threading")(
@@ -495,6 +504,7 @@ def train(
     )
     print(f"features: {space.word.width} word + {space.char.width} char columns", file=sys.stderr)
     damped = identity_columns(space, data.canonical, IDENTITY_TERMS)
+    text_groups = np.unique(np.asarray(data.canonical, dtype=object), return_inverse=True)[1].ravel()
     heads = {}
     for column, category in enumerate(tqdm(CATEGORIES, desc="heads")):
         rows = np.flatnonzero(data.labels[:, column] != datasets.MISSING)
@@ -506,7 +516,7 @@ def train(
             nb = NBScaling(config.nb_power, damped, config.identity_damping)
         elif category in config.damped_heads:  # power 0: every scale is 1 but the damped columns'
             nb = NBScaling(0.0, damped, config.identity_damping)
-        heads[category] = fit_head(x[rows], y, w, data.source[rows], config, category, nb)
+        heads[category] = fit_head(x[rows], y, w, data.source[rows], config, category, nb, text_groups[rows])
     payload = {
         "format": ARTIFACT_FORMAT,
         "categories": list(CATEGORIES),

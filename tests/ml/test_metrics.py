@@ -8,6 +8,7 @@ from service.ml.evaluate import span_f1
 from service.ml.train import (
     REVIEW_PRECISION,
     REVIEW_PROBABILITY_FLOOR,
+    cv_folds,
     deployment_weights,
     precision_threshold,
     prior_shift,
@@ -70,3 +71,14 @@ def test_span_f1_follows_semeval() -> None:
     assert span_f1([1, 2], set()) == 0.0
     assert span_f1([], {1}) == 0.0
     assert span_f1([1, 2, 3, 4], {3, 4, 5, 6}) == 0.5
+
+
+def test_cv_folds_keep_every_copy_of_a_text_in_one_fold() -> None:
+    rng = np.random.default_rng(4)
+    groups = rng.integers(0, 300, 1000)  # many texts appear two or more times
+    y = (groups % 3 == 0).astype(np.int64)  # copies share their label, as most duplicates do
+    folds = cv_folds(y, groups, folds=3, seed=0)
+    assert sorted(np.concatenate([test for _, test in folds]).tolist()) == list(range(1000))
+    for train, test in folds:
+        assert not set(groups[train]) & set(groups[test])
+        assert abs(y[test].mean() - y.mean()) < 0.05  # still stratified

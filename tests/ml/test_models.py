@@ -155,6 +155,12 @@ def test_readers_map_every_training_source() -> None:
 
 
 @pytest.mark.datasets
+def test_jaythibs_repeats_under_other_ids_are_dropped() -> None:
+    needs_datasets()
+    texts = datasets.read_jaythibs(DATASETS).texts
+    assert len(texts) == len(set(texts)) == 3893
+
+
 def test_eval_readers_load() -> None:
     needs_datasets()
     jigsaw = datasets.read_jigsaw_test(DATASETS)
