@@ -70,10 +70,11 @@ DEPLOYMENT_PREVALENCE: dict[str, float | None] = {
 # while OLID's own AUC barely moved. (HatEval and Stormfront give toxicity no labels at all: see
 # datasets.LABEL_MAPPING.) Why insult triples Kaggle: it is the only source of news-comment insults;
 # OLID's TIN (tweets) dominated the head otherwise. Why both halve Civil Comments: nearly all its rows are
-# toxic, so it mostly teaches its own topics. At 0.5 the out-of-fold ROC AUC of every other source rose
-# (toxicity: Jigsaw 0.9606 -> 0.9622, wiki_cat 0.799 -> 0.806, OLID, Ruddit and the seeds too, and Civil
-# Comments' own 0.651 -> 0.652; insult: Kaggle 0.8965 -> 0.9007, Jigsaw 0.9496 -> 0.9552, Civil Comments'
-# own 0.719 -> 0.713). Not the other heads: there Civil Comments' own AUC fell by 0.005-0.027.
+# toxic, so it mostly teaches its own topics. At 0.5 the out-of-fold ROC AUC (folds grouped by text) of
+# every other source rose (toxicity: Jigsaw extras 0.957 -> 0.960, wiki_cat 0.791 -> 0.799, OLID, Ruddit
+# and the seeds too, and Civil Comments' own 0.643 -> 0.646; insult: Kaggle 0.896 -> 0.900, Jigsaw extras
+# 0.953 -> 0.958, Civil Comments' own 0.715 -> 0.710). Not the other heads: there, with the stratified
+# folds of the time, Civil Comments' own AUC fell by 0.005-0.027.
 HEAD_SOURCE_WEIGHTS: dict[str, dict[str, float]] = {
     "toxicity": {
         "davidson_hate_offensive": 0.5,
