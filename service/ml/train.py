@@ -43,9 +43,10 @@ REVIEW_PRECISION = 0.50
 REJECT_PRECISION = 0.90
 # ... and never hold a comment on a score whose calibrated probability (at the deployment prevalence) is
 # below this. Why: precision is measured over everything above a threshold, so for a rare category the
-# comments right at the threshold can be almost all clean. On training CV folds the severe_toxicity point
-# sat at 0.022, where 11% of the comments were severe, and spam at 0.024, where 5% were spam; each held
-# about 1-2% of all clean comments, while 97% of severe positives are held by the toxicity head anyway.
+# comments right at the threshold can be almost all clean. On training CV folds (stratified, before they
+# were grouped by text) the severe_toxicity point sat at 0.022, where 11% of the comments were severe, and
+# spam at 0.024, where 5% were spam; each held about 1-2% of all clean comments, while 97% of severe
+# positives are held by the toxicity head anyway.
 # 0.2 is about where the toxicity head's own point already lies (0.205, 33% toxic just above it).
 REVIEW_PROBABILITY_FLOOR = 0.20
 # The share of comments assumed to fall in each category on a site that runs us. Why: the training mix
@@ -89,9 +90,10 @@ HEAD_SOURCE_WEIGHTS: dict[str, dict[str, float]] = {
 NB_HEADS = ("toxicity", "insult")
 NB_POWER = 0.5
 # Heads whose identity-term columns are damped without NB scaling (every other column keeps scale 1).
-# Naming a group is no more evidence of obscenity than of toxicity. Chosen by CV: out-of-fold ROC AUC
-# unchanged (obscene 0.9417, severe 0.9968); non-toxic training rows naming a group held by obscene fell
-# from 4.1% to 3.7%, by severe_toxicity from 0.40% to 0.33%. Not threat: its AUC fell by 0.0005.
+# Naming a group is no more evidence of obscenity than of toxicity. Chosen by CV (stratified folds, before
+# they were grouped by text): out-of-fold ROC AUC unchanged (obscene 0.9417, severe 0.9968); non-toxic
+# training rows naming a group held by obscene fell from 4.1% to 3.7%, by severe_toxicity from 0.40% to
+# 0.33%. Not threat: its AUC fell by 0.0005.
 DAMPED_HEADS = ("severe_toxicity", "obscene")
 # Identity terms whose n-grams get their NB scale multiplied by IDENTITY_DAMPING in the NB heads. Why: a
 # group's name co-occurs with abuse in the training sets, so neutral sentences that name the group were
