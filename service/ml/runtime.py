@@ -124,25 +124,41 @@ def _onto_words(
     """
     order = np.lexsort((ends, starts))
     sorted_starts = starts[order]
-    weights: dict[int, float] = {}
+    weights = np.zeros(len(starts))
+    used = np.zeros(len(starts), dtype=bool)
     for i in ranked:
-        lo, hi = np.searchsorted(sorted_starts, [starts[i], ends[i]], side="left")
-        inside = [int(j) for j in order[lo:hi] if j != i and ends[j] <= ends[i]]
-        innermost = [
-            j
-            for j in inside
-            if not any(k != j and starts[j] <= starts[k] and ends[k] <= ends[j] for k in inside)
-        ]
-        if not innermost:
-            weights[int(i)] = weights.get(int(i), 0.0) + float(totals[i])
+        inner = _innermost(starts, ends, order, sorted_starts, int(i))
+        if not len(inner):
+            weights[i] += totals[i]
+            used[i] = True
             continue
-        own = np.maximum(totals[innermost], 0.0)
-        shares = own / own.sum() if own.sum() > 0 else np.full(len(innermost), 1.0 / len(innermost))
-        for j, share in zip(innermost, shares, strict=True):
-            # An inner range's own push counts once, whether it is ranked itself or only inherits.
-            weights.setdefault(j, float(totals[j]) if j not in ranked else 0.0)
-            weights[j] += float(totals[i]) * float(share)
-    return [((int(starts[j]), int(ends[j])), w) for j, w in weights.items() if w > 0]
+        own = np.maximum(totals[inner], 0.0)
+        shares = own / own.sum() if own.sum() > 0 else np.full(len(inner), 1.0 / len(inner))
+        np.add.at(weights, inner, totals[i] * shares)
+        used[inner] = True
+    # An inner range's own push counts once: ranked ranges added theirs above, inheriting ones add it here.
+    inheriting = used.copy()
+    inheriting[ranked] = False
+    weights[inheriting] += totals[inheriting]
+    return [((int(starts[j]), int(ends[j])), float(weights[j])) for j in np.flatnonzero(used & (weights > 0))]
+
+
+def _innermost(
+    starts: np.ndarray, ends: np.ndarray, order: np.ndarray, sorted_starts: np.ndarray, outer: int
+) -> np.ndarray:
+    """The ranges inside range `outer` that hold no other range, in O(k log k) for k ranges inside.
+
+    Sorted by start, then by end descending, a range holds another exactly when some range after it ends
+    no later than it does: a suffix minimum of the ends finds them all at once.
+    """
+    lo, hi = np.searchsorted(sorted_starts, [starts[outer], ends[outer]], side="left")
+    inside = order[lo:hi]
+    inside = inside[(ends[inside] <= ends[outer]) & (inside != outer)]
+    if not len(inside):
+        return inside
+    inside = inside[np.lexsort((-ends[inside], starts[inside]))]
+    later_min_end = np.append(np.minimum.accumulate(ends[inside][::-1])[::-1][1:], np.iinfo(np.int64).max)
+    return inside[later_min_end > ends[inside]]
 
 
 def _merge_spans(spans: list[Span]) -> list[Span]:

@@ -43,3 +43,14 @@ def test_a_run_holding_bigrams_goes_to_its_innermost_words() -> None:
 def test_ranges_that_hold_nothing_keep_their_push() -> None:
     starts, ends, totals = _arrays([(0, 3, 0.4), (4, 8, 0.2)])
     assert dict(_onto_words(starts, ends, totals, np.array([0, 1]))) == {(0, 3): 0.4, (4, 8): 0.2}
+
+
+def test_a_long_hyphenated_run_hands_its_push_to_every_word_inside_it() -> None:
+    # "w-w-w-...": 2000 words, the 1999 bigrams between them, and the run holding them all. Finding the
+    # innermost ranges must not compare every pair (a 64 KB comment would stall the worker).
+    words = [(4 * k, 4 * k + 3, 0.001) for k in range(2000)]
+    bigrams = [(4 * k, 4 * k + 7, 0.0) for k in range(1999)]
+    starts, ends, totals = _arrays([(0, 7999, 2.0), *words, *bigrams])
+    result = dict(_onto_words(starts, ends, totals, np.array([0])))
+    assert sorted(result) == [(s, e) for s, e, _ in words]
+    assert sum(result.values()) == pytest.approx(2.0 + 2.0)
