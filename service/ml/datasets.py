@@ -141,7 +141,7 @@ _ESCAPE_CHARS = frozenset("\n\\'\"abfnrtvxuUN01234567")
 def _keep_lone_backslash(match: re.Match[str]) -> str:
     """A backslash that starts no escape ("\\p") stays as typed: doubled, so the codec neither warns about
     it now nor fails on it in a future Python. Escape pairs ("\\\\", "\\n") are consumed whole."""
-    return match.group(0) if match.group(1) in _ESCAPE_CHARS and match.group(1) else "\\\\" + match.group(1)
+    return match.group(0) if match.group(1) in _ESCAPE_CHARS else "\\\\" + match.group(1)
 
 
 def decode_kaggle(raw: str) -> str:

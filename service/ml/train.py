@@ -47,7 +47,8 @@ REJECT_PRECISION = 0.90
 # were grouped by text) the severe_toxicity point sat at 0.022, where 11% of the comments were severe, and
 # spam at 0.024, where 5% were spam; each held about 1-2% of all clean comments, while 97% of severe
 # positives are held by the toxicity head anyway.
-# 0.2 is about where the toxicity head's own point already lies (0.205, 33% toxic just above it).
+# 0.2 is about where the toxicity head's own point lay in the model before the floor (0.205, 33% toxic
+# just above it); in later models the floor sets it.
 REVIEW_PROBABILITY_FLOOR = 0.20
 # The share of comments assumed to fall in each category on a site that runs us. Why: the training mix
 # is enriched with toxic examples (39% toxic, against about 10% in a comment stream), so scores
