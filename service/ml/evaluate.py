@@ -281,7 +281,7 @@ VERDICTS_MEANING = (
     "policy) as a first comment with no author history, so the stateful spam rules (velocity, duplicates, "
     "new accounts) do not fire. 'Caught' is held for review or rejected; 'held' is the same for a comment "
     "labelled clean: the moderators' extra work. The decision counts every category and rule, so a set "
-    "labelled for one category (insults, say) is caught by whichever reason fires first."
+    "labelled for one category (insults, say) is caught by any reason, whatever its category."
 )
 
 
