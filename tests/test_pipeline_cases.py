@@ -132,10 +132,10 @@ def test_contempt_for_a_group_is_never_approved(scorer: Scorer, text: str) -> No
     assert verdict(scorer, text).decision in ("review", "reject")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known miss (models/README.md, known limitations): a conspiracy trope with no abusive word; the "
-    "identity_attack head scores it 0.10 and, at a review threshold of 1.0, never holds on its own",
-)
-def test_a_conspiracy_trope_about_a_group_is_held(scorer: Scorer) -> None:
-    assert verdict(scorer, "Jews control the banks").decision in ("review", "reject")
+def test_a_conspiracy_trope_about_a_group_is_held_by_the_rule(scorer: Scorer) -> None:
+    # The identity_attack head scores this low (no abusive word) and never holds alone; the rule does.
+    text = "Jews control the banks"
+    result = verdict(scorer, text)
+    assert result.decision == "review"
+    trope = next(r for r in result.reasons if r.code == "civility.group_conspiracy")
+    assert [text[s.start : s.end] for s in trope.spans] == [text]

@@ -506,7 +506,9 @@ def render_readme(card: dict[str, Any]) -> str:
         "(see the madlibs numbers above); the toxicity and insult heads damp them, so an attack on a group "
         "that uses no abusive word (a conspiracy trope, say) leans on the identity_attack head, whose review "
         "threshold is high (1.0 in the table above means it never holds on its own): such comments are often "
-        "held rather than rejected, and some pass.",
+        "held rather than rejected, and some pass. The rules hold the commonest shapes (a group called vermin "
+        "or criminals: civility.dehumanising; a group said to control the banks or media, or to be replacing "
+        "others: civility.group_conspiracy), not the rest.",
         '- A violent verb used as a figure of speech in political argument ("stop killing the economy") can '
         "still cross the toxicity review threshold and be held.",
         "- No head holds a comment below a calibrated probability of 0.2 (the review floor in the operating "

@@ -30,6 +30,11 @@ RULES: dict[str, RuleInfo] = {
     "civility.dehumanising": RuleInfo(
         "identity_attack", "review", "describes a whole group of people as vermin, criminals or worse"
     ),
+    "civility.group_conspiracy": RuleInfo(
+        "identity_attack",
+        "review",
+        "says a group of people secretly controls, plots or replaces others (a hate trope)",
+    ),
     "civility.shouting": RuleInfo("toxicity", "approve", "written mostly in capital letters"),
     "civility.counter_speech": RuleInfo(
         "toxicity",

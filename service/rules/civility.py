@@ -161,7 +161,8 @@ _OFFICIAL = (
     r"(?:the|our|your|their|this|that)\s+(?:\w+\s+)?(?:mayor|president|prime\s+minister|minister|senator|governor|"
     r"premier|chancellor|judge|jury|journalist|reporter|author|writer|editor|columnist|councillor|councilor|mp|"
     r"congressman|congresswoman|politician|candidate|sheriff|officer|cop|teacher|principal|doctor|nurse|priest|"
-    r"imam|rabbi|pastor|ceo|boss|guy|man|woman|bastard)"
+    r"imam|rabbi|pastor|ceo|boss|guy|man|woman|bastard|bitch|idiot|moron|clown|traitor|scumbag|pig|creep|loser|"
+    r"thug|asshole|prick|dickhead|fool|jerk|freak|dude|kid|child|lady|girl|boy|person|family)"
 )
 _THREATS_STRONG = [
     # One free word ("really", "fucking") may sit between, but not a negation; trash talk about games passes.
@@ -183,7 +184,7 @@ _THREATS_STRONG = [
     rf"|\b(?:i\s+)?(?:hope|wish|pray)\s+(?:that\s+)?{_TARGET}\s+(?:gets?|is|are)\s+(?:cancer|killed|shot|raped|murdered|"
     r"run\s+over|hit\s+by\s+a\s+(?:bus|car|truck|train))\b",
     rf"\bsome(?:one|body)\s+(?:should|needs\s+to|ought\s+to|has\s+to)\s+(?:kill|shoot|stab|hang|murder|lynch)\s+"
-    rf"(?:{_OFFICIAL}|{_TARGET}|this\s+\w+|that\s+\w+)\b",
+    rf"(?:{_OFFICIAL}|{_TARGET})\b",
 ]
 # Wishes of harm about people in the third person: held for a moderator rather than rejected, because
 # "murderers should be executed" in a death-penalty debate reads the same way.
@@ -339,6 +340,57 @@ def check_dehumanising(norm: NormalisedText) -> list[Reason]:
     if not _GROUP_HINT.search(norm.folded):
         return []
     return _guarded_hits(norm, "civility.dehumanising", list(_DEHUMANISING.finditer(norm.folded)), set())
+
+
+# --- conspiracy tropes about groups ------------------------------------------------------------------------------
+
+# Hate without an abusive word: a group said to secretly rule, plot or replace. The bag-of-words models score
+# these low (no insult, no slur), so a rule holds them for a person; it never rejects, since the same words
+# turn up when people discuss or debunk the trope.
+_TROPE_GROUPS = (
+    rf"(?:{_GROUPS}|(?:the\s+)?(?:zionists|zionist\s+lobby|jewish\s+lobby|jewish\s+bankers|rothschilds))"
+)
+_TROPE = re.compile(
+    rf"\b{_TROPE_GROUPS}\s+(?:(?:secretly|really|basically|already|still|all|now|totally|quietly)\s+)?"
+    r"(?:control|controls|controlling|run|runs|running|own|owns|rule|rules|dominate|dominates|pull\s+the\s+strings\s+(?:of|in)|"
+    r"are\s+(?:controlling|running|in\s+control\s+of|taking\s+over)|(?:want|plan|plot|are\s+plotting|are\s+trying)\s+to\s+"
+    r"(?:control|take\s+over|rule|destroy|replace))\s+"
+    r"(?:(?:the|our|all\s+the|all|most\s+of\s+the|this|every)\s+)?"
+    r"(?:banks|banking|media|press|news|world|government|governments|hollywood|money|finance|economy|wall\s+street|"
+    r"congress|parliament|politicians|country|america|europe|the\s+west|west|un|elections|white\s+race|us)\b"
+    rf"|\b{_TROPE_GROUPS}\s+(?:are|r)\s+(?:(?:secretly|really|all)\s+)?(?:behind|responsible\s+for)\s+"
+    r"(?:9/11|911|(?:all|every|the)\s+(?:wars?|pandemic|crisis|financial\s+crisis|plague)|covid|communism|white\s+genocide)\b"
+    rf"|\b{_TROPE_GROUPS}\s+(?:are\s+)?(?:(?:trying|want|wanting|plan|planning|plotting)\s+to\s+)?"
+    r"(?:replace|replacing|outbreed|outbreeding)\s+(?:us|white\s+people|whites|europeans|americans|christians|the\s+natives)\b"
+    r"|\bthe\s+holocaust\s+(?:never\s+happened|(?:is|was)\s+(?:a\s+)?(?:hoax|lie|myth|fake|faked|made\s+up|exaggerated))\b"
+)
+_TROPE_HINT = re.compile(
+    r"control|run|own|rule|domin|string|taking|behind|responsible|replac|outbreed|holocaust"
+)
+# Discussing the trope is not repeating it: "the myth that Jews control the banks", "... is an antisemitic lie".
+_DEBUNKED_BEFORE = re.compile(
+    r"(?:myth|lie|lies|trope|canard|conspiracy\s+theor\w*|smear|libel|hoax|claim|claims|idea|notion|nonsense)\s+that\s+$"
+)
+_DEBUNKED_AFTER = re.compile(
+    r"^\W*(?:is|was|are|were)\s+(?:just\s+|simply\s+)?(?:an?\s+)?(?:\w+\s+)?(?:myth|lie|trope|canard|"
+    r"conspiracy\s+theory|smear|libel|nonsense|false|untrue|antisemitic|racist|bigoted|hateful)\b"
+)
+
+
+def check_group_conspiracy(norm: NormalisedText) -> list[Reason]:
+    """A group said to control the banks or media, to be behind wars, or to be replacing others; holds."""
+    text = norm.folded
+    if not _TROPE_HINT.search(text):
+        return []
+    matches = [match for match in _TROPE.finditer(text) if not _debunked(text, match)]
+    return _guarded_hits(norm, "civility.group_conspiracy", matches, set())
+
+
+def _debunked(text: str, match: re.Match[str]) -> bool:
+    """True when the sentence calls the claim a myth or a lie, before or after it."""
+    left, right = _sentence_bounds(text, match.start(), match.end())
+    before, after = text[left : match.start()], text[match.end() : right]
+    return bool(_DEBUNKED_BEFORE.search(before) or _DEBUNKED_AFTER.search(after))
 
 
 # --- counter-speech ---------------------------------------------------------------------------------------------------

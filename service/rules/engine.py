@@ -33,6 +33,7 @@ def check_rules(
         reasons += civility.check_self_harm(norm)
         reasons += civility.check_insults(norm, settings)
         reasons += civility.check_dehumanising(norm)
+        reasons += civility.check_group_conspiracy(norm)
         reasons += civility.check_counter_speech(norm)
         reasons += civility.check_shouting(norm, settings)
         reasons += civility.check_flooding(norm, settings)

@@ -14,6 +14,7 @@ CIVILITY = {
     "civility.self_harm_incitement",
     "civility.targeted_insult",
     "civility.dehumanising",
+    "civility.group_conspiracy",
     "civility.shouting",
     "civility.flooding",
 }
@@ -157,6 +158,8 @@ def test_site_term_category_annotation() -> None:
         ("Someone should shoot him.", "Someone should shoot him"),
         ("Someone should kill the mayor.", "Someone should kill the mayor"),
         ("somebody needs to shoot that corrupt judge", "somebody needs to shoot that corrupt judge"),
+        ("Somebody should shoot this guy.", "Somebody should shoot this guy"),
+        ("someone should kill that bitch", "someone should kill that bitch"),
         ("I will hunt you down", "I will hunt you down"),
         ("Do it and I will cut you", "I will cut you"),
         ("why don't you die?", "why don't you die"),
@@ -189,6 +192,8 @@ def test_third_person_wishes_of_harm_hold(text: str) -> None:
     [
         "Someone should kill the bill before it reaches the Lords.",
         "Somebody needs to kill the myth that rent controls build houses.",
+        "Someone should kill this bill before the recess.",
+        "Somebody has to kill that idea for good.",
     ],
 )
 def test_killing_a_bill_or_an_idea_is_not_a_threat(text: str) -> None:
@@ -302,6 +307,40 @@ def test_dehumanising_language_about_groups_holds() -> None:
     assert flagged("Refugees are vermin.", "civility.dehumanising") == ["Refugees are vermin"]
     assert action("Migrants are nothing but parasites", "civility.dehumanising") == "review"
     assert "civility.dehumanising" not in codes("Calling refugees vermin is disgusting.")
+
+
+# --- conspiracy tropes about groups --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("Jews control the banks", "Jews control the banks"),
+        ("The Jews control the media and Hollywood.", "Jews control the media"),
+        ("Zionists run the government", "Zionists run the government"),
+        ("Muslims are trying to replace us.", "Muslims are trying to replace us"),
+        ("jews are behind 9/11", "jews are behind 9/11"),
+        ("The Holocaust never happened.", "The Holocaust never happened"),
+    ],
+)
+def test_conspiracy_tropes_about_groups_hold(text: str, part: str) -> None:
+    assert flagged(text, "civility.group_conspiracy") == [part]
+    assert action(text, "civility.group_conspiracy") == "review"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The myth that Jews control the banks is antisemitic nonsense.",
+        "The idea that Jews control the media is an antisemitic lie.",
+        "It is not true that Jews control the banks.",
+        "Immigrants run most of the corner shops on my street.",
+        "Christians run the food bank in our town.",
+        "Refugees own the restaurant on the corner.",
+    ],
+)
+def test_debunking_a_trope_or_describing_a_group_is_not_one(text: str) -> None:
+    assert "civility.group_conspiracy" not in codes(text)
 
 
 # --- shouting and flooding ------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ CORPUS = [
     "c*nt",
     "refugees are vermin",
     "Calling refugees vermin is disgusting.",
+    "the jews control the media",
     "https://bit.ly/x https://a.xyz/y https://b.com/z https://c.com",
     "site dot com",
     "contact me on whatsapp +1 555 123 4567 or mail a.b@gmail.com",
