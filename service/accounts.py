@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from service.errors import BEARER_CHALLENGE, Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from service.store.db import Database
 from service.store.tables import ApiKey, AuditEntry, Site, SiteSecret
 
@@ -196,7 +196,9 @@ class Accounts:
     def authenticate(self, raw_key: str | None) -> Principal:
         """Resolve a raw key to its site and role, or raise Unauthorized."""
         if not raw_key:
-            raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>'")
+            raise Unauthorized(
+                "an API key is required: send 'Authorization: Bearer <key>'", headers=BEARER_CHALLENGE
+            )
         digest = hash_key(raw_key)
         if self._principals is not None:
             with self._lock:
@@ -211,7 +213,7 @@ class Accounts:
             ).first()
         # The lookup is by hash; compare again in constant time so timing says nothing about near misses.
         if row is None or not hmac.compare_digest(row[0].key_hash, digest) or row[0].revoked_at is not None:
-            raise Unauthorized("the API key is unknown or revoked")
+            raise Unauthorized("the API key is unknown or revoked", headers=BEARER_CHALLENGE)
         key, site_name = row
         principal = Principal(site_id=key.site_id, site_name=site_name, role=key.role, key_prefix=key.prefix)
         if self._principals is not None:

@@ -27,7 +27,7 @@ class ModerationError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
-        self.headers = headers or {}
+        self.headers = dict(headers or {})  # a copy: callers pass shared constants
 
 
 class InvalidInput(ModerationError):
@@ -42,6 +42,10 @@ class ValidationFailed(ModerationError):
 
     status = 422
     title = "Validation failed"
+
+
+# RFC 9110: a 401 names the scheme that would be accepted (signed webhooks have none to name).
+BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 class Unauthorized(ModerationError):

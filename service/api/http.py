@@ -121,14 +121,17 @@ def moderation() -> ModerationService:
     return service
 
 
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
 def caller(role: str, site: str | None = None) -> Principal:
     """Authenticate the bearer key and check its role (and site, when the call names one)."""
     principal: Principal | None = g.get("principal")
     if principal is None:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        raw = token.strip() if scheme.lower() == "bearer" else None
-        principal = moderation().accounts.authenticate(raw)
+        principal = moderation().accounts.authenticate(bearer_token())
         g.principal = principal
     principal.require(role)
     principal.require_site(site)

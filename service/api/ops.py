@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from flask import Response, current_app
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from service.api.http import Blueprint, moderation, principal, requires
-from service.errors import Unavailable
+from service.api.http import Blueprint, bearer_token, moderation, principal, requires
+from service.errors import BEARER_CHALLENGE, Unauthorized, Unavailable
 from service.metrics import exposition
 from service.moderation.service import policy_version
 from service.rules.wordlists import missing_seed_lists
@@ -53,7 +54,17 @@ def models() -> dict[str, Any]:
 
 @blp.route("/metrics", methods=["GET"])
 def metrics() -> Response:
-    """Prometheus metrics: requests, latencies and verdicts, plus queue depth, outbox backlog and model version."""
+    """Prometheus metrics: requests, latencies and verdicts, plus queue depth, outbox backlog and model version.
+
+    Open by default, as Prometheus endpoints usually are; with METRICS_TOKEN set, the scraper must send it
+    as a bearer token (the figures name sites and show their queue depth).
+    """
+    expected = current_app.config.get("METRICS_TOKEN")
+    if expected and not hmac.compare_digest((bearer_token() or "").encode(), str(expected).encode()):
+        raise Unauthorized(
+            "this server's metrics need its metrics token: send 'Authorization: Bearer <token>'",
+            headers=BEARER_CHALLENGE,
+        )
     return Response(exposition(moderation()), mimetype=CONTENT_TYPE_LATEST)
 
 

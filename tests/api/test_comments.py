@@ -109,6 +109,7 @@ def test_missing_or_unknown_key_is_401(client: Any, site: dict[str, str], header
     assert response.status_code == 401
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["status"] == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
 def test_unauthenticated_bad_body_is_401_not_422(client: Any, site: dict[str, str]) -> None:

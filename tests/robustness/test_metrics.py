@@ -53,6 +53,19 @@ def test_metrics_report_queue_depth_outbox_and_model(client: Any, site: dict[str
     assert sample(after, "moderation_queue_depth", 'site="demo"') == 1.0
 
 
+def test_a_metrics_token_keeps_the_figures_from_anyone_without_it(app: Any, client: Any) -> None:
+    app.config["METRICS_TOKEN"] = "scrape-token-1"
+    for headers in ({}, bearer("wrong-token"), {"Authorization": "Basic scrape-token-1"}):
+        refused = client.get("/metrics", headers=headers)
+        assert refused.status_code == 401, headers
+        assert refused.mimetype == "application/problem+json"
+        assert refused.headers["WWW-Authenticate"] == "Bearer"
+        assert "moderation_" not in refused.get_data(as_text=True)
+    allowed = client.get("/metrics", headers=bearer("scrape-token-1"))
+    assert allowed.status_code == 200
+    assert sample(allowed.get_data(as_text=True), "moderation_database_up") == 1.0
+
+
 def test_metrics_answer_while_the_database_is_down(
     client: Any, service: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
