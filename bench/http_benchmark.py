@@ -7,6 +7,7 @@ endpoint's throughput as a ratio of the bare /healthz endpoint measured in the s
 
     python -m bench.http_benchmark                    # both backends, wrk if present, 16 connections, 3 x 5 s
     python -m bench.http_benchmark --backend sqlite --duration 5 --tool python
+    python -m bench.http_benchmark --backend sqlite --without-models   # diagnostic: what the heads cost
 """
 
 from __future__ import annotations
@@ -268,6 +269,8 @@ def measure_backend(backend: str, args: argparse.Namespace, tool: str) -> tuple[
                 MODERATION_RATELIMIT_ENABLED="false",
                 MODERATION_DELIVER_IN_PROCESS="false",
             )
+            if args.without_models:
+                env["MODERATION_LOAD_MODELS"] = "false"
             cli(env, "db", "upgrade")
             cli(env, "sites", "create", "bench")
             key = cli(env, "keys", "create", "--site", "bench", "--role", "ingest")
@@ -332,7 +335,12 @@ def report(
         f"\n## {backend}: {tool}, {args.connections} connections, median of {args.rounds} rounds of "
         f"{args.duration:g} s per endpoint, "
         f"{args.workers} gunicorn workers, {os.cpu_count()} CPUs, load average after the run "
-        f"{os.getloadavg()[0]:.1f}{_load_note()}",
+        f"{os.getloadavg()[0]:.1f}{_load_note()}"
+        + (
+            ", WITHOUT MODELS (diagnostic: rules and policy only, every comment held)"
+            if args.without_models
+            else ""
+        ),
         f"{'endpoint':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs healthz':>12}",
     ]
     labels = {"healthz": "GET /healthz", "score": "POST /v1/score", "comments": "POST /v1/comments"}
@@ -379,6 +387,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured load first")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default: one per core)")
     parser.add_argument("--json", type=Path, help="also write the numbers to this JSON file")
+    parser.add_argument(
+        "--without-models",
+        action="store_true",
+        help="diagnostic: serve without the classifiers (every comment held), to show what the model heads "
+        "cost over HTTP; the goals are about the real service, not this",
+    )
     args = parser.parse_args(argv)
 
     tool = args.tool
