@@ -126,7 +126,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"] = default_database_url(app.instance_path)
     configure_logging(app)
 
-    db = Database(app.config["DATABASE_URL"])
+    db = Database(app.config["DATABASE_URL"], statement_timeout=float(app.config["STATEMENT_TIMEOUT"]))
     # Tests inject a scorer; admin commands skip loading models they do not use.
     scorer = (
         app.config["SCORER"]

@@ -218,7 +218,8 @@ def labels() -> None:
 @click.option("--output", type=click.File("w"), default="-")
 def labels_export(site_name: str | None, output: Any) -> None:
     """Write every moderator and Akismet label as JSON lines."""
-    for row in _service(LOAD_MODELS=False).export_labels(site_name):
+    # An export of every label may take one long statement; it runs under no request's deadline.
+    for row in _service(LOAD_MODELS=False, STATEMENT_TIMEOUT=0).export_labels(site_name):
         output.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 

@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a signed webhook's timestamp may be away from now.
     "WEBHOOK_TOLERANCE": 300,
     "RETRY_AFTER_SECONDS": 5,
+    # Seconds one PostgreSQL statement may run or wait for a lock before it fails (and the request gets 503);
+    # well under gunicorn's 30 s worker timeout. 0: no limit (the CLI's exports use that).
+    "STATEMENT_TIMEOUT": 10.0,
     # Seconds a worker remembers an authenticated key and a site's policy (0: ask the database every call).
     # A key revoked or a policy changed elsewhere takes effect in a running worker within this time.
     "CACHE_SECONDS": 2.0,

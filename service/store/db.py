@@ -100,7 +100,13 @@ class WriterQueue:
 class Database:
     """One engine plus read and write transactions; the only way code reaches the database."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, statement_timeout: float = 0) -> None:
+        """`statement_timeout`: seconds any one statement may take, waiting for locks included (0: no limit).
+
+        Why: a statement stuck behind a lock (a long migration, a manual LOCK TABLE) would otherwise hold the
+        request until gunicorn kills the worker; with the limit it fails, and the caller answers 503 with
+        Retry-After. SQLite's busy timeout (10 s) does the same for its write lock.
+        """
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         options: dict[str, Any] = {"echo": echo}
@@ -111,6 +117,8 @@ class Database:
             # the first requests after an outage succeed (a SQLite file has no connection to lose).
             options.update(pool_size=10, max_overflow=10, pool_recycle=1800, pool_pre_ping=True)
             options["connect_args"] = {"connect_timeout": 5}
+            if statement_timeout > 0:
+                options["connect_args"]["options"] = f"-c statement_timeout={int(statement_timeout * 1000)}"
         self.engine = create_engine(self.url, **options)
         database_file = self.engine.url.database if self.is_sqlite else None
         self._writers = WriterQueue(database_file)

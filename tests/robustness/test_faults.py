@@ -173,6 +173,39 @@ def test_outage_under_concurrent_load_never_500s_and_loses_nothing(outage: dict[
     assert stored_ids(outage["url"]) == dict.fromkeys(ids, 1)
 
 
+@pytest.mark.postgres
+def test_a_statement_stuck_behind_a_lock_answers_503_instead_of_hanging(postgres_url: str) -> None:
+    """A table lock (a long migration, a manual LOCK TABLE) makes requests fail fast with 503, not wait forever."""
+    import psycopg
+
+    _truncate(postgres_url)
+    app = create_app(
+        {**TEST_CONFIG, "DATABASE_URL": postgres_url, "SCORER": KeywordScorer(), "STATEMENT_TIMEOUT": 0.5}
+    )
+    service = app.extensions["moderation"]
+    service.accounts.create_site("demo")
+    key = service.accounts.create_key("demo", "ingest")
+    client = app.test_client()
+    answers: list[Any] = []
+    with psycopg.connect(postgres_url) as locker:
+        locker.execute("LOCK TABLE comments IN ACCESS EXCLUSIVE MODE")
+        # Without the limit this request waits for as long as the lock is held: here, until the join gives up.
+        request = threading.Thread(
+            target=lambda: answers.append(
+                client.post("/v1/comments", json={"id": "locked", "text": "hello"}, headers=bearer(key))
+            )
+        )
+        request.start()
+        request.join(timeout=20)
+        assert not request.is_alive(), "the request waited on the lock instead of failing"
+        locker.rollback()
+    assert_unavailable(answers[0])
+    again = client.post("/v1/comments", json={"id": "locked", "text": "hello"}, headers=bearer(key))
+    assert again.status_code == 201
+    assert stored_ids(postgres_url) == {"locked": 1}
+    service.db.dispose()
+
+
 # -- broken model artifacts --------------------------------------------------------------------
 
 
