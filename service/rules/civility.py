@@ -152,9 +152,25 @@ _I_WILL = (
     r"(?:i|we)\s*(?:'m|m|'re|\s+am|\s+are)?\s*(?:going\s+to|gonna|about\s+to|gon)"
     r"|(?:i|we)\s*(?:'ll|ll|\s+will|\s+shall|'d\s+love\s+to|\s+would\s+love\s+to|\s+want\s+to|\s+wanna|\s+intend\s+to)"
 )
+
+
+def _spelled(word: str) -> str:
+    """`word` as a pattern that also takes it stretched ("kiill", "idioot") or with a vowel masked ("k*ll").
+
+    The normaliser leaves at most two of a letter and keeps `*` as a masked letter, so these are the
+    spellings of a listed word that reach the rules.
+    """
+    return "".join(f"[{char}*]+" if char in "aeiou" else re.escape(char) + "+" for char in word)
+
+
+_HARM_WORDS = (
+    "kill", "murder", "shoot", "stab", "strangle", "choke", "hang", "lynch", "behead", "decapitate", "hurt",
+    "rape", "slit", "slaughter", "execute", "torture", "burn", "bury", "gut", "knife",
+)  # fmt: skip
 _HARM_VERB = (
-    r"(?:kill|murder|shoot|stab|strangle|choke|hang|lynch|behead|decapitate|hurt|rape|slit|slaughter|execute|"
-    r"torture|burn|bury|gut|knife|beat\s+the\s+(?:shit|crap|hell|life)\s+out\s+of|bash\s+(?:in\s+)?)"
+    "(?:"
+    + "|".join(_spelled(word) for word in _HARM_WORDS)
+    + r"|beat\s+the\s+(?:shit|crap|hell|life)\s+out\s+of|bash\s+(?:in\s+)?)"
 )
 # A person by role: "someone should kill the mayor" is a call to violence; "kill the bill" is politics.
 _OFFICIAL = (
@@ -198,19 +214,22 @@ _THREATS_WEAK = [
     r"\b(?:i\s+)?(?:hope|wish)\s+(?:that\s+)?(?:you|u|he|she|they)\s+(?:rots?|burns?|chokes?)\s+(?:in\s+hell|to\s+death|alive)\b",
 ]
 _THREAT = re.compile("|".join(f"(?:{p})" for p in _THREATS_STRONG))
-# Every threat pattern holds one of these; searching for them first is several times cheaper.
+# Every threat pattern holds one of these stems; searching for them first is several times cheaper. They are
+# searched in the text with repeated letters squeezed to one ("kiill" -> "kil"), so they are written squeezed
+# too, and any masked letter (`*`) sends the comment on to the full patterns.
 _THREAT_HINT = re.compile(
-    r"kill|murder|shoot|shot|stab|strangl|chok|hang|hung|lynch|behead|decapitat|hurt|rape|slit|slaughter|execut|"
+    r"kil|murder|shot|stab|strangl|chok|hang|hung|lynch|behead|decapitat|hurt|rape|slit|slaughter|execut|"
     r"tortur|burn|bury|gut|knife|beat|punch|smash|break|cut|find|hunt|finish|die|dead|know\s+where|watch\s+your|"
-    r"rot|bash|coming|cancer|run\s+over|hit\s+by|against\s+a\s+wall|strung|bullet|beating|slap"
+    r"rot|bash|coming|cancer|run\s+over|hit\s+by|against\s+a\s+wal|strung|bulet|beating|slap|\*"
 )
+_REPEATS = re.compile(r"([^\W\d_])\1+")
 _THREAT_WEAK = re.compile("|".join(f"(?:{p})" for p in _THREATS_WEAK))
 
 
 def check_threats(norm: NormalisedText) -> list[Reason]:
     """Direct threats and wishes of death or harm; quoted or reported ones only hold, negated ones pass."""
     text = norm.folded
-    if not _THREAT_HINT.search(text):
+    if not _THREAT_HINT.search(_REPEATS.sub(r"\1", text)):
         return []
     strong = list(_THREAT.finditer(text))
     covered = [(m.start(), m.end()) for m in strong]
@@ -264,9 +283,7 @@ _MODIFIERS = (
 def _insult_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
     """The targeted-insult pattern for one insult vocabulary (shipped plus a site's own)."""
     words = sorted({canonical_term(t) for t in terms if canonical_term(t)}, key=len, reverse=True)
-    alternatives = "|".join(
-        "".join(re.escape(c) + "+" if c.isalpha() else re.escape(c) for c in w) for w in words
-    )
+    alternatives = "|".join("".join(_spelled(c) if c.isalpha() else re.escape(c) for c in w) for w in words)
     insult = rf"(?:{alternatives})(?:e?s)?"
     # "your" only as the common misspelling of "you're a": "your stupid argument" attacks the argument.
     addressed = r"(?:you|u|ya|youre|your(?=\s+(?:an?|such|so|such\s+an?)\s)|ur|you\s+guys|you\s+people|you\s+lot|you\s+all|y'?all)"

@@ -166,6 +166,10 @@ def test_site_term_category_annotation() -> None:
         ("You should die.", "You should die"),
         ("got me a gun ill shoot u", "ill shoot u"),
         ("I hope someone puts a bullet in your head.", "puts a bullet in your head"),
+        # Stretched or masked verbs: the normaliser leaves "kiill" and "k*ll" for the rules to read.
+        ("I will kiiiiill you", "I will kiiiiill you"),
+        ("I will k*ll you", "I will k*ll you"),
+        ("im gonna huuuurt you", "im gonna huuuurt you"),
     ],
 )
 def test_direct_threats_reject(text: str, phrase: str) -> None:
@@ -264,6 +268,9 @@ def test_reported_self_harm_holds_at_most(text: str) -> None:
         ("you're a waste of space", "waste of space"),
         ("you are a m.o.r.o.n", "m.o.r.o.n"),
         ("You're a f*cking moron", "moron"),
+        ("you are an id*ot", "id*ot"),
+        ("you are a st*pid m*ron", "st*pid"),
+        ("you are an idiooooot", "idiooooot"),
     ],
 )
 def test_targeted_insults_hold(text: str, word: str) -> None:
