@@ -15,6 +15,7 @@ from sklearn.metrics import average_precision_score, precision_recall_curve, roc
 from tqdm import tqdm
 
 from service.ml import datasets, verdicts
+from service.ml.obfuscation import OBFUSCATIONS, obfuscate
 from service.ml.runtime import LinearScorer
 from service.ml.scorer import CARD_NAME, ModelUnavailable, load_scorer
 from service.moderation.types import CATEGORIES
@@ -51,6 +52,26 @@ def span_f1(gold: Sequence[int], predicted: set[int]) -> float:
     overlap = len(gold_set & predicted)
     precision, recall = overlap / len(predicted), overlap / len(gold_set)
     return 0.0 if overlap == 0 else 2 * precision * recall / (precision + recall)
+
+
+def obfuscated_catch_rates(
+    scorer: LinearScorer, texts: Sequence[str], spans: Sequence[Sequence[int]]
+) -> dict[str, Any]:
+    """How much of the span-marked abuse the pipeline catches as written and with its toxic words obfuscated."""
+    marked = [i for i, offsets in enumerate(spans) if offsets]
+    variants = {"as written": [texts[i] for i in marked]}
+    for kind in OBFUSCATIONS:
+        variants[kind] = [obfuscate(texts[i], spans[i], kind) for i in marked]
+    out: dict[str, Any] = {"rows": len(marked)}
+    for kind, variant in variants.items():
+        probs, norms = score_set(scorer, variant, f"obfuscated: {kind}")
+        decisions = verdicts.decide(scorer, norms, desc=kind).decisions
+        out[kind] = {
+            "caught": round(float((decisions != "approve").mean()), 4),
+            "rejected": round(float((decisions == "reject").mean()), 4),
+            "mean_toxicity": round(float(probs[:, CATEGORIES.index("toxicity")].mean()), 4),
+        }
+    return out
 
 
 def _threshold_rows(y: np.ndarray, p: np.ndarray, points: tuple[float, float]) -> dict[str, Any]:
@@ -144,6 +165,7 @@ def evaluate(model_dir: Path, data_dir: Path, report_dir: Path) -> dict[str, Any
     results: dict[str, Any] = {}
     curves: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {c: [] for c in CATEGORIES}
     extras: dict[str, Any] = {}
+    obfuscated: dict[str, Any] = {}
     for reader in tqdm(datasets.EVAL_READERS, desc="eval-only sets"):
         eval_set = reader(data_dir)
         probs, norms = score_set(scorer, eval_set.texts, eval_set.name)
@@ -194,6 +216,7 @@ def evaluate(model_dir: Path, data_dir: Path, report_dir: Path) -> dict[str, Any
                         predicted.update(range(span.start, span.end))
                 f1s.append(span_f1(gold, predicted))
             entry["span_f1"] = round(float(np.mean(f1s)), 4)
+            obfuscated = obfuscated_catch_rates(scorer, eval_set.texts, eval_set.spans)
         results[eval_set.name] = entry
     if "wiki_nonfuzzed" in results and "wiki_fuzzed" in results:
         extras["wiki_fuzzed_auc_difference"] = round(
@@ -220,6 +243,7 @@ def evaluate(model_dir: Path, data_dir: Path, report_dir: Path) -> dict[str, Any
         "note": "eval-only sets: never trained on, never used to pick thresholds or hyper-parameters",
         "sets": results,
         "identity_bias": extras,
+        "obfuscated_abuse": obfuscated,
         "plots": plots,
     }
     (model_dir / CARD_NAME).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
@@ -361,6 +385,28 @@ def _bias_lines(card: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _obfuscation_lines(card: dict[str, Any]) -> list[str]:
+    """How much obfuscated abuse is still caught, per kind of obfuscation."""
+    obfuscated = card["eval_only"].get("obfuscated_abuse")
+    if not obfuscated:
+        return []
+    written = obfuscated["as written"]
+    return [
+        f"Obfuscated abuse: the {obfuscated['rows']} comments of the SemEval-2021 toxic-spans test set that have "
+        "marked toxic spans, with every marked word rewritten one way at a time (`service/ml/obfuscation.py`), "
+        "through the full pipeline as above. Share caught (held or rejected), and the mean toxicity score:",
+        "",
+        "| spelling | caught | rejected | mean toxicity |",
+        "|---|---|---|---|",
+        f"| as written | {_percent(written['caught'])} | {_percent(written['rejected'])} | {written['mean_toxicity']:.3f} |",
+        *(
+            f"| {kind} | {_percent(row['caught'])} | {_percent(row['rejected'])} | {row['mean_toxicity']:.3f} |"
+            for kind, row in obfuscated.items()
+            if kind not in ("rows", "as written")
+        ),
+    ]
+
+
 def render_report(card: dict[str, Any]) -> str:
     """reports/evaluation.md."""
     lines = [
@@ -390,6 +436,10 @@ def render_report(card: dict[str, Any]) -> str:
         "![madlibs](bias_madlibs_subgroup_auc.png)",
         "",
         "![held](bias_held_share.png)",
+        "",
+        "## Obfuscated abuse",
+        "",
+        *_obfuscation_lines(card),
         "",
         "## Curves",
         "",
@@ -492,6 +542,8 @@ def render_readme(card: dict[str, Any]) -> str:
         *_verdict_table(card),
         "",
         *_bias_lines(card),
+        "",
+        *_obfuscation_lines(card),
         "",
         "## Known limitations",
         "",

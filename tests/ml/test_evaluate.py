@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from service.ml import datasets, evaluate
+from service.ml.obfuscation import OBFUSCATIONS
 from service.ml.scorer import CARD_NAME
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
@@ -80,3 +81,21 @@ def test_identity_bias_is_measured_on_decisions(evaluated: tuple[dict, Path]) ->
     assert held and all(0.0 <= share <= 1.0 for share in held.values())
     assert set(held) <= set(bias["madlibs_subgroup_auc"])
     assert set(bias["wiki_negatives_held"]) == {"wiki_nonfuzzed", "wiki_fuzzed"}
+
+
+def test_obfuscated_abuse_is_measured_for_every_kind(evaluated: tuple[dict, Path]) -> None:
+    card, root = evaluated
+    obfuscated = card["eval_only"]["obfuscated_abuse"]
+    # The slice keeps PER_CLASS comments with marked spans; each kind rewrites all of them.
+    assert obfuscated["rows"] == PER_CLASS
+    assert set(obfuscated) == {"rows", "as written", *OBFUSCATIONS}
+    for kind, row in obfuscated.items():
+        if kind != "rows":
+            assert 0.0 <= row["rejected"] <= row["caught"] <= 1.0, kind
+            assert 0.0 <= row["mean_toxicity"] <= 1.0, kind
+    # Rewriting the toxic words changes what the model sees: not every kind can score the same as written.
+    assert len({row["mean_toxicity"] for kind, row in obfuscated.items() if kind != "rows"}) > 1
+    for document in (root / "reports" / "evaluation.md", root / "models" / "README.md"):
+        text = document.read_text(encoding="utf-8")
+        assert "| spelling | caught | rejected | mean toxicity |" in text
+        assert all(f"| {kind} |" in text for kind in OBFUSCATIONS)
