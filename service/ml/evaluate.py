@@ -483,6 +483,12 @@ def _head_notes(card: dict[str, Any]) -> str:
     return " ".join(notes) + " " if notes else ""
 
 
+def _identity_review(card: dict[str, Any]) -> str:
+    """The identity_attack head's review threshold as the limitations text quotes it."""
+    review = float(card["operating_points"]["identity_attack"][0])
+    return "1.0, which means it never holds on its own" if review >= 1.0 else f"{review:.3f}"
+
+
 def render_readme(card: dict[str, Any]) -> str:
     """models/README.md: the model card in prose, generated from model_card.json."""
     libs = card["libraries"]
@@ -557,7 +563,7 @@ def render_readme(card: dict[str, Any]) -> str:
         "- Identity terms that co-occur with abuse in the training data raise scores on neutral sentences "
         "(see the madlibs numbers above); the toxicity and insult heads damp them, so an attack on a group "
         "that uses no abusive word (a conspiracy trope, say) leans on the identity_attack head, whose review "
-        "threshold is high (1.0 in the table above means it never holds on its own): such comments are often "
+        f"threshold is high ({_identity_review(card)} in the table above): such comments are often "
         "held rather than rejected, and some pass. The rules hold the commonest shapes (a group called vermin "
         "or criminals: civility.dehumanising; a group said to control the banks or media, or to be replacing "
         "others: civility.group_conspiracy), not the rest.",

@@ -154,13 +154,20 @@ _I_WILL = (
 )
 
 
-def _spelled(word: str) -> str:
-    """`word` as a pattern that also takes it stretched ("kiill", "idioot") or with a vowel masked ("k*ll").
+_SAME_LETTER_RUN = re.compile(r"(.)\1*")
 
-    The normaliser leaves at most two of a letter and keeps `*` as a masked letter, so these are the
-    spellings of a listed word that reach the rules.
+
+def _spelled(word: str) -> str:
+    """`word` as a pattern that also takes it stretched ("kiill", "fol" for "foooool") or masked ("k*ll").
+
+    The normaliser leaves one of a stretched vowel and two of a stretched consonant, and keeps `*` as a
+    masked letter, so these are the spellings of a listed word that reach the rules. A run of one vowel
+    ("oo" in "fool") may stand for one or more of it, or of `*`.
     """
-    return "".join(f"[{char}*]+" if char in "aeiou" else re.escape(char) + "+" for char in word)
+    return "".join(
+        f"[{run[0]}*]+" if run[0] in "aeiou" else (re.escape(run[0]) + "+") * len(run)
+        for run in (match.group() for match in _SAME_LETTER_RUN.finditer(word))
+    )
 
 
 _HARM_WORDS = (
@@ -279,11 +286,19 @@ _MODIFIERS = (
 )
 
 
+_LETTERS_OR_OTHER = re.compile(r"[^\W\d_]+|.")
+
+
 @lru_cache(maxsize=32)
 def _insult_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
     """The targeted-insult pattern for one insult vocabulary (shipped plus a site's own)."""
     words = sorted({canonical_term(t) for t in terms if canonical_term(t)}, key=len, reverse=True)
-    alternatives = "|".join("".join(_spelled(c) if c.isalpha() else re.escape(c) for c in w) for w in words)
+    alternatives = "|".join(
+        "".join(
+            _spelled(part) if part.isalpha() else re.escape(part) for part in _LETTERS_OR_OTHER.findall(w)
+        )
+        for w in words
+    )
     insult = rf"(?:{alternatives})(?:e?s)?"
     # "your" only as the common misspelling of "you're a": "your stupid argument" attacks the argument.
     addressed = r"(?:you|u|ya|youre|your(?=\s+(?:an?|such|so|such\s+an?)\s)|ur|you\s+guys|you\s+people|you\s+lot|you\s+all|y'?all)"

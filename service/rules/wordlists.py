@@ -92,6 +92,9 @@ class TermMatcher:
     def __init__(self, terms: Iterable[tuple[str, str | None]]) -> None:
         """Index the terms: single words by squeezed spelling, prefixes and phrases separately."""
         self._words: dict[str, list[tuple[re.Pattern[str], str, str | None]]] = {}
+        # The same words with every letter optional-repeat from a single one ("c+o+n+" for "coon"), for
+        # tokens typed stretched: the normaliser leaves one of a stretched vowel, so "cooooon" reads "con".
+        self._stretched_words: dict[str, list[tuple[re.Pattern[str], str, str | None]]] = {}
         # Keyed by first letter: a token is only tried against prefixes it could start with.
         self._prefixes: dict[str, list[tuple[str, re.Pattern[str], str, str | None]]] = {}
         self._by_length: dict[int, list[tuple[str, str | None]]] = {}
@@ -111,9 +114,12 @@ class TermMatcher:
                 # Optional plural: "slurs" should match "slur" without listing both.
                 pattern = re.compile(_letters_pattern(term) + "(?:e?s)?")
                 self._words.setdefault(_squeeze(term), []).append((pattern, term, category))
+                loose = re.compile(_letters_pattern(_squeeze(term)) + "(?:e?s)?")
+                self._stretched_words.setdefault(_squeeze(term), []).append((loose, term, category))
                 self._by_length.setdefault(len(term), []).append((term, category))
         # Token -> result; comments reuse the same few thousand words, so most lookups end here.
         self._cache: dict[str, tuple[str, str | None] | None] = {}
+        self._stretched_cache: dict[str, tuple[str, str | None] | None] = {}
         self._phrase_terms = [(term, category) for _, term, category in phrases]
         self._phrases = (
             re.compile(
@@ -131,9 +137,13 @@ class TermMatcher:
         hits: list[TermHit] = []
         words = self._words
         # Most comments hold no listed term: decide that from the distinct tokens alone, and only walk
-        # the matches (for their positions) when something is there.
-        if any("*" in token or self._lookup(token, words) is not None for token in set(_TOKEN.findall(text))):
-            hits.extend(self._positions(text, words))
+        # the matches (for their positions) when something is there, or when letters were stretched.
+        stretched = norm.stretched
+        if stretched or any(
+            "*" in token or self._lookup(token, words, self._cache) is not None
+            for token in set(_TOKEN.findall(text))
+        ):
+            hits.extend(self._positions(text, words, stretched))
         if self._phrases is not None:
             for match in self._phrases.finditer(text):
                 index = int((match.lastgroup or "p0")[1:])
@@ -142,21 +152,27 @@ class TermMatcher:
         return hits
 
     def _lookup(
-        self, token: str, words: dict[str, list[tuple[re.Pattern[str], str, str | None]]]
+        self,
+        token: str,
+        words: dict[str, list[tuple[re.Pattern[str], str, str | None]]],
+        cache: dict[str, tuple[str, str | None] | None],
     ) -> tuple[str, str | None] | None:
         """The term a plain token spells, cached per token."""
-        found = self._cache.get(token, _MISSING)
+        found = cache.get(token, _MISSING)
         if found is _MISSING:
             found = self._word(token, words)
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[token] = found
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[token] = found
         return found
 
     def _positions(
-        self, text: str, words: dict[str, list[tuple[re.Pattern[str], str, str | None]]]
+        self,
+        text: str,
+        words: dict[str, list[tuple[re.Pattern[str], str, str | None]]],
+        stretched: frozenset[int] = frozenset(),
     ) -> list[TermHit]:
-        """Every single-word hit (plain or masked) with its position."""
+        """Every single-word hit (plain, stretched or masked) with its position."""
         hits: list[TermHit] = []
         for match in _TOKEN.finditer(text):
             token = match.group()
@@ -165,7 +181,9 @@ class TermMatcher:
                 if hit is not None:
                     hits.append(TermHit(match.start(), match.end(), hit[0], hit[1], True))
                 continue
-            found = self._lookup(token, words)
+            found = self._lookup(token, words, self._cache)
+            if found is None and stretched and not stretched.isdisjoint(range(match.start(), match.end())):
+                found = self._lookup(token, self._stretched_words, self._stretched_cache)
             if found is not None:
                 hits.append(TermHit(match.start(), match.end(), found[0], found[1], False))
         return hits

@@ -1,6 +1,6 @@
 """Map submitted text to a canonical form while keeping an exact offset map back to the original.
 
-What the canonical form does (NORMALISER_VERSION 1), in this order:
+What the canonical form does (NORMALISER_VERSION 2), in this order:
 
 1. Per character: NFKC then casefold (full-width, mathematical alphabets, circled and superscript letters
    become plain letters), plus a small table for look-alikes NFKC leaves alone (small capitals, negative
@@ -21,11 +21,14 @@ What the canonical form does (NORMALISER_VERSION 1), in this order:
    ("$95", "2026", "10:30") and number-with-unit tokens ("3rd", "10am", "mp3") are left alone.
 8. Masked words keep `*` as a one-letter wildcard ("f***", "c*nt"); "#" and "%" inside a word become `*`.
    The rule layer's term matcher treats `*` as "any one letter".
-9. Stretched letters: runs of three or more of the same letter collapse to TWO ("stuuuupid" -> "stuupid",
-   "cooool" -> "cool", "asssss" -> "ass"). Two keeps real double letters intact; the term matcher allows
-   each letter of a term to repeat, so "stuupid" still matches "stupid".
+9. Stretched letters: runs of three or more of the same vowel collapse to ONE ("stuuuupid" -> "stupid",
+   "idiooooot" -> "idiot", "fuuuuck" -> "fuck"), of the same consonant to TWO ("asssss" -> "ass",
+   "killlll" -> "kill"). People stretch vowels, and a word the models know reads as that word again (a
+   stretched double vowel reads short: "cooool" -> "col"); two consonants keep real doubles intact. The rules
+   allow each letter of a term to repeat and, in a stretched word, a single vowel for a double one.
+   Version 1 kept two of every letter, so "idiooooot" read "idioot", which the models did not know.
 
-Known limits of version 1, to fix together in a version 2 (a new version means retraining the models):
+Known limits, to fix in a later version (a new version means retraining the models):
 a currency written with letters before the sign is read as leet ("US$95" -> "uss9s"); "9" is not read as
 "g"; a spaced-out sentence joins into one word ("Y O U A R E" -> "youare"); single capital letters in a
 row join ("grades A B C D" -> "abcd"); a leading digit before letters is leet ("4ever" -> "aever").
@@ -41,7 +44,7 @@ from functools import cached_property
 from service.moderation.types import Span
 
 # Bump on any change of behaviour: the shipped models were trained on this exact canonical form.
-NORMALISER_VERSION = 1
+NORMALISER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,22 @@ class NormalisedText:
         last = self.offsets[end - 1]
         stop = self.offsets[end] if self.offsets[end] > last else last + 1
         return Span(self.offsets[start], max(stop, last + 1))
+
+    @cached_property
+    def stretched(self) -> frozenset[int]:
+        """Canonical positions of letters that were typed three or more times in a row (step 9).
+
+        A matcher may read a single vowel there as the double one of a listed word ("cooooon" -> "con").
+        """
+        if not self.ends or not _TRIPLE.search(self.original.casefold()):
+            return frozenset()
+        return frozenset(
+            index
+            for index, (start, end) in enumerate(zip(self.offsets, self.ends, strict=False))
+            if end - start >= 2
+            and self.text[index].isalpha()
+            and len(set(self.original[start:end].casefold())) == 1
+        )
 
     @cached_property
     def folded(self) -> str:
@@ -466,22 +485,23 @@ def _deleet(s: str) -> str:
 
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")
 _TRIPLE = re.compile(r"(.)\1\1")  # much cheaper than _STRETCH, so it guards it
+# Vowels after casefolding and accent composition: "é" stretched is a vowel too.
+_VOWELS = frozenset("aeiouyàáâãäåèéêëìíîïòóôõöøùúûüýÿæœ")
 
 
 def _collapse_stretch(s: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
-    """Step 9: three or more of the same letter become two, the second covering the whole run."""
+    """Step 9: three or more of the same vowel become one, of a consonant two; the last covers the run."""
     if not _TRIPLE.search(s):
         return s, starts, ends
-    edits: list[Edit] = [
-        (
-            m.start(),
-            m.end(),
-            m.group(1) * 2,
-            [starts[m.start()], starts[m.start() + 1]],
-            [ends[m.start()], ends[m.end() - 1]],
-        )
-        for m in _STRETCH.finditer(s)
-    ]
+    edits: list[Edit] = []
+    for m in _STRETCH.finditer(s):
+        letter, first, last = m.group(1), m.start(), m.end() - 1
+        if letter in _VOWELS:
+            edits.append((first, m.end(), letter, [starts[first]], [ends[last]]))
+        else:
+            edits.append(
+                (first, m.end(), letter * 2, [starts[first], starts[first + 1]], [ends[first], ends[last]])
+            )
     return _splice(s, starts, ends, edits)
 
 

@@ -271,6 +271,7 @@ def test_reported_self_harm_holds_at_most(text: str) -> None:
         ("you are an id*ot", "id*ot"),
         ("you are a st*pid m*ron", "st*pid"),
         ("you are an idiooooot", "idiooooot"),
+        ("you are a foooool", "foooool"),
     ],
 )
 def test_targeted_insults_hold(text: str, word: str) -> None:

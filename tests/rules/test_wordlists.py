@@ -47,6 +47,14 @@ def test_single_word_terms(text: str, expected: list[tuple[str, str, bool]]) -> 
     assert found(["gronk"], text) == expected
 
 
+def test_a_stretched_word_may_spell_a_double_vowel_with_one() -> None:
+    # The normaliser reads "cooooon" as "con" (a stretched vowel is one letter): still the listed "coon",
+    # while "con" typed as such is an ordinary word.
+    assert found(["coon"], "what a cooooon") == [("coon", "cooooon", False)]
+    assert found(["coon"], "pros and con") == []
+    assert found(["fool"], "you foooool") == [("fool", "foooool", False)]
+
+
 def test_prefix_terms_match_longer_words() -> None:
     assert found(["blarg*"], "blargity blarg xblarg") == [
         ("blarg", "blargity", False),

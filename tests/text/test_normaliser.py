@@ -55,11 +55,18 @@ def canon(text: str) -> str:
         ("s_h_i_t", "shit"),
         ("k y s", "kys"),
         ("$ h 1 t", "shit"),
-        # stretched letters collapse to two
-        ("stuuuupid", "stuupid"),
-        ("fuuuuuck", "fuuck"),
-        ("cooool", "cool"),
+        # stretched vowels collapse to one, stretched consonants to two
+        ("stuuuupid", "stupid"),
+        ("fuuuuuck", "fuck"),
+        ("idiooooot", "idiot"),
+        ("cooool", "col"),
         ("asssss", "ass"),
+        ("killllll", "kill"),
+        ("shiiiiiit", "shit"),
+        ("éééé", "é"),
+        # real doubles and pairs are left alone
+        ("good cool see", "good cool see"),
+        ("stuupid", "stuupid"),
         # masked words keep * as a wildcard
         ("f*** off", "f*** off"),
         ("c*nt", "c*nt"),
@@ -133,7 +140,9 @@ def _span_text(norm: NormalisedText, word: str) -> str:
     [
         ("you are a 1d10t!", "idiot", "1d10t"),
         ("what a f.u.c.k.i.n.g mess", "fucking", "f.u.c.k.i.n.g"),
-        ("so stuuuupid, honestly", "stuupid", "stuuuupid"),
+        ("so stuuuupid, honestly", "stupid", "stuuuupid"),
+        ("an idiooooot, honestly", "idiot", "idiooooot"),
+        ("asssss hat", "ass", "asssss"),
         ("an іdіот indeed", "idiot", "іdіот"),
         ("id\u200biot\u200b here", "idiot", "id\u200biot"),
         ("\u200bidiot", "idiot", "idiot"),
