@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import functools
 import itertools
 import re
@@ -38,6 +40,66 @@ def mask_links(text: str) -> str:
     if "http" not in text and "www." not in text:
         return text
     return LINK_RE.sub(lambda m: (LINK_WORD + " " * len(m.group()))[: len(m.group())], text)
+
+
+# A masked word: letters and at least one `*` (the normaliser's wildcard), nothing else.
+MASKED_WORD_RE = re.compile(r"(?:[^\W\d_]|\*)*\*(?:[^\W\d_]|\*)*")
+# Words a masked word may stand for: seen in at least this many labelled training rows ...
+MASKABLE_MIN_ROWS = 10
+# ... and in toxic rows at least this share of the time (people mask the words they know are offensive).
+MASKABLE_MIN_TOXIC_SHARE = 0.5
+_MASKABLE_WORD_RE = re.compile(r"[^\W\d_]{3,}")
+
+
+def maskable_words(texts: Sequence[str], toxic: Sequence[int]) -> tuple[str, ...]:
+    """The training words a masked word may stand for, the most often toxic first (`toxic`: 1, 0, or -1 unknown)."""
+    rows: collections.Counter[str] = collections.Counter()
+    toxic_rows: collections.Counter[str] = collections.Counter()
+    for text, label in zip(texts, toxic, strict=True):
+        if label < 0:
+            continue
+        words = set(_MASKABLE_WORD_RE.findall(text))
+        rows.update(words)
+        if label == 1:
+            toxic_rows.update(words)
+    kept = [
+        word
+        for word, count in rows.items()
+        if count >= MASKABLE_MIN_ROWS and toxic_rows[word] >= MASKABLE_MIN_TOXIC_SHARE * count
+    ]
+    return tuple(sorted(kept, key=lambda word: (-toxic_rows[word], word)))
+
+
+class Unmasker:
+    """Reads a masked word as the word it most likely hides: "id*ot" -> "idiot", "f**k" -> "fuck".
+
+    Why: the normaliser keeps `*` so the rules know a word was masked, but to the models "id*ot" is an
+    unknown token and masked abuse scored as clean. The candidates are `maskable_words` of the training
+    data, in their order; the first of the same length whose letters agree with every shown letter wins, and
+    a word nothing fits stays masked. Same length, so offsets (and explanations) stay exact.
+    """
+
+    def __init__(self, words: Sequence[str] = ()) -> None:
+        self.words = tuple(words)
+        self._by_length: dict[int, list[str]] = {}
+        for word in self.words:
+            self._by_length.setdefault(len(word), []).append(word)
+        self._word = functools.lru_cache(maxsize=4096)(self._unmask_word)
+
+    def __call__(self, text: str) -> str:
+        """`text` with every masked word read as the word it hides, where one fits."""
+        if "*" not in text or not self.words:
+            return text
+        return MASKED_WORD_RE.sub(lambda match: self._word(match.group()), text)
+
+    def _unmask_word(self, token: str) -> str:
+        shown = [(index, char) for index, char in enumerate(token) if char != "*"]
+        if not shown:  # "***": nothing to go on
+            return token
+        for word in self._by_length.get(len(token), ()):
+            if all(word[index] == char for index, char in shown):
+                return word
+        return token
 
 
 def ngram_analyzer(kind: str) -> Callable[[str], list[str]]:
@@ -231,6 +293,7 @@ class FeatureSpace:
 
     word: Block
     char: Block
+    unmask: Unmasker = dataclasses.field(default_factory=Unmasker)
 
     def __post_init__(self) -> None:
         """Per-column IDF and block in `transform` numbering, and the per-word char cache of `text_features`."""
@@ -262,7 +325,8 @@ class FeatureSpace:
         Why: for one comment, a scipy matrix costs more than the features; this path builds none. The
         weighting is `Block.weigh`'s, operation for operation, so values are bit-identical.
         """
-        grams = word_ngrams_with_spans(canonical)
+        prepared = self.prepare(canonical)
+        grams = word_ngrams_with_spans(prepared)
         word = [
             (column, start, end) for gram, start, end in grams if (column := self.word.gram_column(gram)) >= 0
         ]
@@ -271,7 +335,7 @@ class FeatureSpace:
         ends = [end for _, _, end in word]
         sizes = [1] * len(word)
         # Char n-grams never cross whitespace: a text's are its words' (str.split and \S+ split alike).
-        for match in NON_SPACE_RE.finditer(mask_links(canonical)):
+        for match in NON_SPACE_RE.finditer(prepared):
             kept, inner_start, inner_end = self.char_word_(match.group())
             columns.append(kept)
             starts.append(match.start() + inner_start)
@@ -287,15 +351,23 @@ class FeatureSpace:
         norms[norms == 0] = 1.0
         return TextFeatures(unique, values / norms[block], occurrence, starts, ends, sizes)
 
+    def prepare(self, canonical: str) -> str:
+        """What the n-grams are read from: links as one placeholder, masked words spelled out (same length)."""
+        return self.unmask(mask_links(canonical))
+
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """TF-IDF features for canonical texts."""
-        texts = [mask_links(text) for text in texts]
+        texts = [self.prepare(text) for text in texts]
         blocks = [(block.weigh(block.hashed(texts)), block.width) for block in (self.word, self.char)]
         return assemble(len(texts), blocks)
 
     def to_payload(self) -> dict[str, Any]:
         """Plain arrays for the artifact."""
-        return {"word": self.word.to_payload(), "char": self.char.to_payload()}
+        return {
+            "word": self.word.to_payload(),
+            "char": self.char.to_payload(),
+            "unmask": list(self.unmask.words),
+        }
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> FeatureSpace:
@@ -303,6 +375,7 @@ class FeatureSpace:
         return cls(
             word=Block(**payload["word"]),
             char=Block(**payload["char"]),
+            unmask=Unmasker(payload["unmask"]),
         )
 
 
@@ -319,11 +392,17 @@ def _select(hashed: Entries, n_docs: int, budget: int, min_df: int) -> tuple[np.
 
 
 def fit_feature_space(
-    texts: Sequence[str], word_budget: int, char_budget: int, min_df: int = 3, hash_bits: int = HASH_BITS
+    texts: Sequence[str],
+    word_budget: int,
+    char_budget: int,
+    min_df: int = 3,
+    hash_bits: int = HASH_BITS,
+    unmask: Unmasker | None = None,
 ) -> tuple[FeatureSpace, sp.csr_matrix]:
     """Choose the kept columns on the training texts and return the space plus the training matrix."""
     n_features = 2**hash_bits
-    texts = [mask_links(text) for text in texts]
+    unmask = unmask or Unmasker()
+    texts = [unmask(mask_links(text)) for text in texts]
     blocks = []
     parts = []
     for kind, budget in (("word", word_budget), ("char", char_budget)):
@@ -333,7 +412,7 @@ def fit_feature_space(
         blocks.append(block)
         parts.append((block.weigh(hashed), block.width))
         del hashed
-    space = FeatureSpace(word=blocks[0], char=blocks[1])
+    space = FeatureSpace(word=blocks[0], char=blocks[1], unmask=unmask)
     return space, assemble(len(texts), parts)
 
 

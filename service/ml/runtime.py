@@ -13,7 +13,8 @@ from service.moderation.types import CATEGORIES, Span
 from service.text.normaliser import NormalisedText
 
 # 2: links are masked before vectorising (features.mask_links).
-ARTIFACT_FORMAT = 2
+# 3: masked words are spelled out from the artifact's own word list before vectorising (features.Unmasker).
+ARTIFACT_FORMAT = 3
 # An explained span must push the raw score by at least this much, and by a quarter of the strongest span.
 MIN_CLUSTER_PUSH = 0.3
 # From this many texts in one call, scoring builds one sparse matrix instead of a table per text.

@@ -25,10 +25,14 @@ from service.ml import datasets
 from service.ml.features import (
     CHAR_NGRAMS,
     HASH_BITS,
+    MASKABLE_MIN_ROWS,
+    MASKABLE_MIN_TOXIC_SHARE,
     WORD_NGRAMS,
     WORD_TOKEN_PATTERN,
+    Unmasker,
     fit_feature_space,
     identity_columns,
+    maskable_words,
 )
 from service.ml.runtime import ARTIFACT_FORMAT
 from service.ml.scorer import ARTIFACT_NAME, CARD_NAME, library_versions, sha256_file
@@ -503,8 +507,14 @@ def train(
         raise FileNotFoundError(f"no data sets at {data_dir} (pass --data DIR)")
     data = load_training_data(data_dir, config)
     print(f"{len(data.canonical)} training rows from {len(data.sets)} sources", file=sys.stderr)
+    unmask = Unmasker(maskable_words(data.canonical, data.labels[:, CATEGORIES.index("toxicity")].tolist()))
     space, x = fit_feature_space(
-        data.canonical, config.word_budget, config.char_budget, config.min_df, hash_bits=config.hash_bits
+        data.canonical,
+        config.word_budget,
+        config.char_budget,
+        config.min_df,
+        hash_bits=config.hash_bits,
+        unmask=unmask,
     )
     print(f"features: {space.word.width} word + {space.char.width} char columns", file=sys.stderr)
     damped = identity_columns(space, data.canonical, IDENTITY_TERMS)
@@ -557,6 +567,13 @@ def train(
                     "kept_columns": space.word.width,
                 },
                 "char_wb": {"ngram_range": list(CHAR_NGRAMS), "kept_columns": space.char.width},
+                "masked_words": {
+                    "meaning": "a masked word ('id*ot') is read as the first of these training words with its length "
+                    "and its shown letters: words in >= "
+                    f"{MASKABLE_MIN_ROWS} labelled rows, toxic in >= {MASKABLE_MIN_TOXIC_SHARE:.0%} of them, most "
+                    "often toxic first",
+                    "words": len(space.unmask.words),
+                },
                 "hashing": f"HashingVectorizer 2^{config.hash_bits} buckets per block, alternate_sign=False; "
                 f"the most frequent columns (df >= {config.min_df}) kept; sublinear TF x smooth IDF; "
                 "each block L2-normalised",

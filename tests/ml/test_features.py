@@ -12,9 +12,12 @@ from service.ml.features import (
     CHAR_NGRAMS,
     WORD_NGRAMS,
     WORD_TOKEN_PATTERN,
+    FeatureSpace,
     NgramHasher,
+    Unmasker,
     fit_feature_space,
     hashed_counts,
+    maskable_words,
 )
 
 TEXTS = [
@@ -79,3 +82,50 @@ def test_one_text_features_equal_its_transform_row() -> None:
         # Every feature has at least one n-gram occurrence behind it (explanations read them).
         assert len(features.occurrence) == len(features.ranges[2]) == sum(features.piece_sizes)
         assert np.bincount(features.occurrence, minlength=len(features.columns)).min(initial=1) >= 1
+
+
+# --- masked words ------------------------------------------------------------------------------------------------
+
+
+def test_maskable_words_are_the_mostly_toxic_training_words_most_often_toxic_first() -> None:
+    texts = (
+        ["you idiot"] * 12 + ["idiot box"] * 3 + ["fuck off"] * 20 + ["the weather"] * 30 + ["rare slur"] * 2
+    )
+    toxic = [1] * 12 + [0] * 3 + [1] * 20 + [0] * 30 + [1] * 2
+    # "idiot" is toxic in 12 of its 15 rows, "fuck" in all 20; "the" never; "slur" too rare to count.
+    assert maskable_words(texts, toxic) == ("fuck", "off", "idiot", "you")
+    # Rows whose toxicity no source labels (-1) count for nothing.
+    assert maskable_words(texts, [-1] * len(texts)) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("you are an id*ot", "you are an idiot"),
+        ("f**k off, st*pid", "fuck off, stupid"),
+        ("f*** that", "fuck that"),  # one shown letter: the first fitting word wins
+        ("what a m*ss", "what a m*ss"),  # nothing of that length fits: stays masked
+        ("*** and ****", "*** and ****"),  # no shown letter: nothing to go on
+        ("no mask here", "no mask here"),
+    ],
+)
+def test_a_masked_word_reads_as_the_first_listed_word_it_fits(text: str, read: str) -> None:
+    unmask = Unmasker(("fuck", "idiot", "stupid", "folk"))
+    assert unmask(text) == read
+    assert len(unmask(text)) == len(text)  # same length: offsets and explanations stay exact
+
+
+def test_the_models_read_masked_words_spelled_out_and_the_artifact_keeps_the_list() -> None:
+    texts = ["you idiot", "you id*ot", "an idiot again"] * 3
+    space, training = fit_feature_space(
+        texts, word_budget=50, char_budget=200, min_df=1, unmask=Unmasker(["idiot"])
+    )
+    # The masked row gets the very features of the spelled-out one, in training and at scoring time.
+    assert abs(training[1] - training[0]).max() == 0
+    assert abs(space.transform(["you id*ot"]) - space.transform(["you idiot"])).max() == 0
+    np.testing.assert_array_equal(
+        space.text_features("you id*ot").values, space.text_features("you idiot").values
+    )
+    rebuilt = FeatureSpace.from_payload(space.to_payload())
+    assert rebuilt.unmask.words == ("idiot",)
+    assert abs(rebuilt.transform(["you id*ot"]) - space.transform(["you idiot"])).max() == 0

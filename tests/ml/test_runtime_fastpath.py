@@ -30,6 +30,7 @@ EDGE_CASES = [
     " ",
     "\t\n \u00a0\u2003",
     "!!! ... ?!?! --- ***",
+    "you are an id*ot and a f***ing m*ron, zq*x",  # masked words the shipped list spells out, and one it does not
     "http://bit.ly/xyz",
     "see www.example.com/a?b=c and https://news.example.org/story, then http://x.y",
     "😀😀 ✨🔥 👍",
@@ -75,8 +76,10 @@ def reference_probabilities(scorer: LinearScorer, canonical: list[str]) -> np.nd
 def reference_occurrences(scorer: LinearScorer, canonical: str) -> list[tuple[int, int, int]]:
     """(column, start, end) of every kept n-gram, from scikit-learn's analyzers: word 1-2 grams in order,
     then each word's char n-grams with the word's range (surrounding punctuation left out)."""
-    space, masked = scorer.space, mask_links(canonical)
-    grams = word_ngrams_with_spans(canonical)
+    # What the vectoriser reads: links as a placeholder and masked words spelled out, at the same offsets.
+    space, masked = scorer.space, scorer.space.unmask(mask_links(canonical))
+    assert len(masked) == len(canonical)
+    grams = word_ngrams_with_spans(masked)
     assert [g for g, _, _ in grams] == ngram_analyzer("word")(masked)
     word = space.word.hashes([g for g, _, _ in grams])
     out = [(int(c), s, e) for c, (_, s, e) in zip(word, grams, strict=True) if c >= 0]
