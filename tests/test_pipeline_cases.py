@@ -52,21 +52,27 @@ def test_ordinary_comments_are_approved(scorer: Scorer, text: str) -> None:
     assert result.decision == "approve", [r.code for r in result.reasons]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known false hold (models/README.md, known limitations): 'killing' as a figure of speech scores "
-    "toxicity 0.23 against a review threshold of 0.20; strict, so the day a model approves it this test says so",
-)
 def test_a_violent_figure_of_speech_in_political_argument_is_approved(scorer: Scorer) -> None:
-    assert verdict(scorer, "Stop killing the economy with these taxes.").decision == "approve"
+    # The toxicity head reads "killing" as violence (about 0.23, above its 0.20 review bar); the rule's note
+    # says the verb is about a thing, so that weak score alone does not hold the comment.
+    text = "Stop killing the economy with these taxes."
+    result = verdict(scorer, text)
+    assert result.decision == "approve", [r.code for r in result.reasons]
+    note = next(r for r in result.reasons if r.code == "civility.figure_of_speech")
+    assert [text[s.start : s.end] for s in note.spans] == ["killing the economy"]
+    # A site that switches the note off gets the model's hold back.
+    strict = Policy(rule_actions={"civility.figure_of_speech": "off"})
+    assert moderate(Comment(id="case", text=text), strict, scorer).decision == "review"
 
 
-def test_a_call_to_kill_an_official_is_never_approved(scorer: Scorer) -> None:
-    assert verdict(scorer, "Someone should kill the mayor.").decision in ("review", "reject")
+def test_a_figure_of_speech_does_not_excuse_an_insult(scorer: Scorer) -> None:
+    assert verdict(scorer, "Stop killing the economy, you morons.").decision in ("review", "reject")
 
 
-def test_a_violent_figure_of_speech_is_at_worst_held(scorer: Scorer) -> None:
-    assert verdict(scorer, "Stop killing the economy with these taxes.").decision == "review"
+def test_a_call_to_kill_a_group_or_an_official_is_rejected(scorer: Scorer) -> None:
+    assert verdict(scorer, "kill the jews").decision == "reject"
+    assert verdict(scorer, "I will kill the mayor").decision == "reject"
+    assert verdict(scorer, "Someone should kill the mayor.").decision == "reject"
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,11 @@ UNAVAILABLE_VERSION = "unavailable"
 # A rule note under which a model's reject becomes a hold: the text condemns or reports what it quotes,
 # which a bag-of-words model cannot tell from saying it.
 COUNTER_SPEECH = "civility.counter_speech"
+# A rule note under which a weak toxicity score does not hold: a violent verb about a thing ("stop killing the
+# economy"), which a bag-of-words model reads as violence. Only below this calibrated score: a stronger one
+# rests on more than the verb.
+FIGURE_OF_SPEECH = "civility.figure_of_speech"
+FIGURE_OF_SPEECH_CEILING = 0.5
 
 
 def moderate(
@@ -77,6 +82,7 @@ def _decide(
         decisions.append(taken)
         reasons.append(Reason(hit.source, hit.code, hit.category, hit.message, hit.spans, taken))
     counter_speech = any(reason.code == COUNTER_SPEECH for reason in reasons)
+    figure_of_speech = any(reason.code == FIGURE_OF_SPEECH for reason in reasons)
     model_scored = scores is not None
     if scores is None:
         decisions.append("review")
@@ -98,6 +104,8 @@ def _decide(
             if score >= bars.reject and not counter_speech:
                 action, bar = "reject", bars.reject
             elif score >= bars.review:
+                if figure_of_speech and category == "toxicity" and score < FIGURE_OF_SPEECH_CEILING:
+                    continue
                 action, bar = "review", bars.review
             else:
                 continue

@@ -41,6 +41,12 @@ RULES: dict[str, RuleInfo] = {
         "approve",
         "reports or condemns what it quotes, so the models' rejects are held for a person instead",
     ),
+    "civility.figure_of_speech": RuleInfo(
+        "toxicity",
+        "approve",
+        'uses a violent verb about a thing, not a person ("killing the economy"), so a weak toxicity score '
+        "alone does not hold it",
+    ),
     "civility.flooding": RuleInfo("spam", "review", "repeats a character or a word many times"),
     # spam: links
     "spam.link_count": RuleInfo("spam", "review", "contains more links than this site allows"),

@@ -35,6 +35,7 @@ def check_rules(
         reasons += civility.check_dehumanising(norm)
         reasons += civility.check_group_conspiracy(norm)
         reasons += civility.check_counter_speech(norm)
+        reasons += civility.check_figure_of_speech(norm)
         reasons += civility.check_shouting(norm, settings)
         reasons += civility.check_flooding(norm, settings)
     found = links.find_links(norm)

@@ -170,6 +170,11 @@ def test_site_term_category_annotation() -> None:
         ("I will kiiiiill you", "I will kiiiiill you"),
         ("I will k*ll you", "I will k*ll you"),
         ("im gonna huuuurt you", "im gonna huuuurt you"),
+        ("I will kill the mayor", "I will kill the mayor"),
+        # Calls to kill a whole group.
+        ("kill the jews", "kill the jews"),
+        ("we should gas all the muslims", "we should gas all the muslims"),
+        ("Honestly, kill the gays.", "kill the gays"),
     ],
 )
 def test_direct_threats_reject(text: str, phrase: str) -> None:
@@ -198,6 +203,11 @@ def test_third_person_wishes_of_harm_hold(text: str) -> None:
         "Somebody needs to kill the myth that rent controls build houses.",
         "Someone should kill this bill before the recess.",
         "Somebody has to kill that idea for good.",
+        "I will kill the bill in committee.",
+        # Violence described, not called for.
+        "They kill the women in that film before the credits.",
+        "Killing refugees is a war crime.",
+        "The film shows soldiers who kill the jews of the village.",
     ],
 )
 def test_killing_a_bill_or_an_idea_is_not_a_threat(text: str) -> None:
@@ -315,6 +325,30 @@ def test_dehumanising_language_about_groups_holds() -> None:
     assert flagged("Refugees are vermin.", "civility.dehumanising") == ["Refugees are vermin"]
     assert action("Migrants are nothing but parasites", "civility.dehumanising") == "review"
     assert "civility.dehumanising" not in codes("Calling refugees vermin is disgusting.")
+
+
+# --- figures of speech ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("Stop killing the economy with these taxes.", "killing the economy"),
+        ("This bill is strangling small businesses.", "strangling small businesses"),
+        ("They are murdering the high street with parking fees.", "murdering the high street"),
+    ],
+)
+def test_a_violent_verb_about_a_thing_is_a_note(text: str, part: str) -> None:
+    assert flagged(text, "civility.figure_of_speech") == [part]
+    assert action(text, "civility.figure_of_speech") == "approve"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Stop killing people.", "Immigrants are killing our country.", "I will kill you, then the economy."],
+)
+def test_violence_against_people_is_not_a_figure_of_speech(text: str) -> None:
+    assert "civility.figure_of_speech" not in codes(text)
 
 
 # --- conspiracy tropes about groups --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ CORPUS = [
     "refugees are vermin",
     "Calling refugees vermin is disgusting.",
     "the jews control the media",
+    "stop killing the economy",
     "https://bit.ly/x https://a.xyz/y https://b.com/z https://c.com",
     "site dot com",
     "contact me on whatsapp +1 555 123 4567 or mail a.b@gmail.com",
