@@ -567,8 +567,10 @@ def render_readme(card: dict[str, Any]) -> str:
         "held rather than rejected, and some pass. The rules hold the commonest shapes (a group called vermin "
         "or criminals: civility.dehumanising; a group said to control the banks or media, or to be replacing "
         "others: civility.group_conspiracy), not the rest.",
-        '- A violent verb used as a figure of speech in political argument ("stop killing the economy") can '
-        "still cross the toxicity review threshold and be held.",
+        '- A violent verb used as a figure of speech in political argument ("stop killing the economy") scores as '
+        "toxic; the civility.figure_of_speech note lets a weak toxicity score pass when the verb's object is one "
+        "of the things it lists (the economy, businesses, the high street, a bill), and about anything else such "
+        "a comment can still be held.",
         "- No head holds a comment below a calibrated probability of 0.2 (the review floor in the operating "
         "points above): far fewer clean comments are held, but an abusive comment that only the obscene, "
         "severe_toxicity or spam head noticed, weakly, now passes; the verdict table shows both sides.",
