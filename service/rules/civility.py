@@ -200,7 +200,8 @@ _OFFICIAL = (
 _THREATS_STRONG = [
     # One free word ("really", "fucking") may sit between, but not a negation; trash talk about games passes.
     rf"\b(?:{_I_WILL})\s+(?:(?!not\b|never\b)\w+\s+)?{_HARM_VERB}\s+(?:{_TARGET}|{_OFFICIAL})\b"
-    r"(?!\s+(?:at\s+(?:chess|poker|cards|tennis|golf|this|that)|in\s+(?:the\s+)?(?:debate|game|polls|election|match|race)|with\s+kindness))",
+    # Not their possessions ("I'll kill that guy's argument"), nor games, polls or kindness.
+    r"(?!['’]s\b|\s+(?:at\s+(?:chess|poker|cards|tennis|golf|this|that)|in\s+(?:the\s+)?(?:debate|game|polls|election|match|race)|with\s+kindness))",
     rf"\b(?:{_I_WILL})\s+(?:(?!not\b|never\b)\w+\s+)?(?:beat|punch|smash|break)\s+{_YOU}\s+(?:up|to\s+death|senseless)",
     rf"\b(?:{_I_WILL})\s+(?:(?!not\b|never\b)\w+\s+)?(?:break|smash|slit|cut)\s+your\s+(?:neck|legs|arms|face|jaw|skull|bones|throat|head)",
     rf"\b(?:{_I_WILL})\s+(?:find|hunt)\s+{_YOU}(?:\s+down)?(?=\s*(?:$|[.!,;]|and\b|soon|eventually|one\s+day|wherever))",

@@ -204,6 +204,7 @@ def test_third_person_wishes_of_harm_hold(text: str) -> None:
         "Someone should kill this bill before the recess.",
         "Somebody has to kill that idea for good.",
         "I will kill the bill in committee.",
+        "I'll kill that guy's argument in the debate.",
         # Violence described, not called for.
         "They kill the women in that film before the credits.",
         "Killing refugees is a war crime.",
