@@ -92,8 +92,8 @@ class TermMatcher:
     def __init__(self, terms: Iterable[tuple[str, str | None]]) -> None:
         """Index the terms: single words by squeezed spelling, prefixes and phrases separately."""
         self._words: dict[str, list[tuple[re.Pattern[str], str, str | None]]] = {}
-        # The same words with every letter optional-repeat from a single one ("c+o+n+" for "coon"), for
-        # tokens typed stretched: the normaliser leaves one of a stretched vowel, so "cooooon" reads "con".
+        # The same words with each run of a letter as one or more of it ("c+o+n+" for "coon"), for tokens
+        # typed stretched: the normaliser leaves one of a stretched vowel, so "cooooon" reads "con".
         self._stretched_words: dict[str, list[tuple[re.Pattern[str], str, str | None]]] = {}
         # Keyed by first letter: a token is only tried against prefixes it could start with.
         self._prefixes: dict[str, list[tuple[str, re.Pattern[str], str, str | None]]] = {}
