@@ -139,7 +139,7 @@ def test_contempt_for_a_group_is_never_approved(scorer: Scorer, text: str) -> No
 
 
 def test_a_conspiracy_trope_about_a_group_is_held_by_the_rule(scorer: Scorer) -> None:
-    # The identity_attack head scores this low (no abusive word) and never holds alone; the rule does.
+    # The identity_attack head scores this about 0.1 (no abusive word), far below its review bar; the rule holds it.
     text = "Jews control the banks"
     result = verdict(scorer, text)
     assert result.decision == "review"
