@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -163,8 +164,18 @@ def _canonical(texts: Sequence[str], desc: str) -> list[str]:
     return [normalise(t).text for t in tqdm(texts, desc=desc, unit="text", leave=False, mininterval=1.0)]
 
 
-def eval_canonical_texts(data_dir: Path) -> set[str]:
-    """Canonical forms of every eval-only text, used ONLY to drop training rows that duplicate them."""
+# Letters and digits only: the same comment reaches different datasets with different markup
+# (Wikipedia Talk Labels write a heading as "== title ==" and quotes as backticks, Jigsaw 2018 does not).
+_WORD_RUN = re.compile(r"[^\W_]+")
+
+
+def overlap_key(canonical: str) -> str:
+    """The words of a canonical text, lower-cased and space-joined: what the eval-overlap guard compares."""
+    return " ".join(_WORD_RUN.findall(canonical.lower()))
+
+
+def eval_overlap_keys(data_dir: Path) -> set[str]:
+    """Overlap keys of every eval-only text, used ONLY to drop training rows that duplicate them."""
     out: set[str] = set()
     for reader in tqdm(datasets.EVAL_READERS, desc="eval-only texts (overlap guard)", leave=False):
         try:
@@ -173,14 +184,15 @@ def eval_canonical_texts(data_dir: Path) -> set[str]:
             continue
         if eval_set.name == "bias_madlibs":
             continue  # synthetic templates; no real comment can leak from there
-        out.update(normalise(t).text for t in eval_set.texts)
+        out.update(overlap_key(normalise(t).text) for t in eval_set.texts)
+    out.discard("")
     return out
 
 
 def load_training_data(
     data_dir: Path, config: TrainConfig, seeds_dir: Path = datasets.SEEDS_DIR
 ) -> TrainingData:
-    """Read every training source, normalise it, and drop rows whose text is also in an eval-only set."""
+    """Read every training source, normalise it, and drop rows whose words are those of an eval-only text."""
     sets = []
     readers = {**datasets.TRAIN_READERS_BY_NAME, "seeds_labelled": lambda _: datasets.read_seeds(seeds_dir)}
     chosen = [name for name in readers if not config.sources or name in config.sources]
@@ -199,13 +211,13 @@ def load_training_data(
         sets.append(labelled)
     if config.label_files:
         sets.append(datasets.read_site_labels(config.label_files))
-    guard = eval_canonical_texts(data_dir)
+    guard = eval_overlap_keys(data_dir)
     canonical: list[str] = []
     labels, weights, source = [], [], []
     dropped: dict[str, int] = {}
     for index, labelled in enumerate(sets):
         texts = _canonical(labelled.texts, f"normalising {labelled.name}")
-        keep = np.asarray([t not in guard and bool(t) for t in texts], dtype=bool)
+        keep = np.asarray([bool(t) and overlap_key(t) not in guard for t in texts], dtype=bool)
         dropped[labelled.name] = int((~keep).sum())
         canonical.extend(t for t, k in zip(texts, keep, strict=True) if k)
         labels.append(labelled.labels[keep])

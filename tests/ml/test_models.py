@@ -14,7 +14,15 @@ import scipy.sparse as sp
 
 from service.ml import datasets
 from service.ml.scorer import ARTIFACT_NAME, CARD_NAME, ModelUnavailable, load_scorer
-from service.ml.train import NBScaling, TrainConfig, _fit_scaled, logistic, train
+from service.ml.train import (
+    NBScaling,
+    TrainConfig,
+    _fit_scaled,
+    load_training_data,
+    logistic,
+    overlap_key,
+    train,
+)
 from service.moderation.types import CATEGORIES
 from service.text import normalise
 
@@ -233,6 +241,33 @@ def test_training_takes_moderator_labels_as_a_source(tmp_path: Path) -> None:
     assert site["rows_used"] == 5
     assert site["license"] == "the operator's own moderation decisions"
     assert load_scorer(tmp_path / "model").version == card["version"]
+
+
+def test_eval_overlap_guard_sees_through_markup(tmp_path: Path) -> None:
+    """The same Wikipedia comment, written as Jigsaw 2018 and as Wikipedia Talk Labels write it, is one comment."""
+    jigsaw = tmp_path / "jigsaw2018_subset"
+    jigsaw.mkdir()
+    (jigsaw / "toxic_comments.csv").write_text(
+        "id,comment_text,toxic,severe_toxic,obscene,threat,insult,identity_hate\n"
+        '1,"States thingy \n\nHowdy,\n\nIt\'s inaccurate to call England a state...",0,0,0,0,0,0\n'
+        "2,Thanks for fixing the infobox.,0,0,0,0,0,0\n"
+    )
+    wiki = tmp_path / "wiki_toxicity_testsets"
+    wiki.mkdir()
+    (wiki / "toxicity_nonfuzzed_testset.csv").write_text(
+        "rev_id,comment,toxic\n"
+        '598296,"  == States thingy ==  Howdy,  It\'s inaccurate to call England a state...  ",False\n'
+    )
+    config = TrainConfig(**{**TINY.__dict__, "sources": ["jigsaw2018_subset"]})
+    data = load_training_data(tmp_path, config)
+    assert data.dropped_eval_overlap == {"jigsaw2018_subset": 1}
+    assert data.canonical == [normalise("Thanks for fixing the infobox.").text]
+
+
+def test_overlap_key_keeps_words_and_nothing_else() -> None:
+    assert overlap_key("`== On the Creator == :The demiurge") == "on the creator the demiurge"
+    assert overlap_key("IDIOT!!!!") == overlap_key("idiot") == "idiot"
+    assert overlap_key("🙂 …") == ""
 
 
 def test_nb_scaling_folds_into_the_coefficients() -> None:
