@@ -15,6 +15,7 @@ from service.ml.evaluate import obfuscated_catch_rates
 from service.ml.obfuscation import OBFUSCATIONS, obfuscate
 from service.ml.runtime import LinearScorer
 from service.ml.scorer import Scorer, load_scorer
+from service.ml.train import overlap_key
 from service.moderation.pipeline import moderate
 from service.moderation.policy import Policy
 from service.moderation.types import Comment
@@ -24,6 +25,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 GOALS = {"jigsaw2018_test": 0.965, "kaggle_insults_test": 0.85, "kaggle_insults_verification": 0.85}
 # Sets whose label a profanity detector can fairly be compared on; spam is not what the peer measures.
 NOT_COMPARABLE = {"youtube05_shakira": "spam: the peer detects profanity, not spam"}
+# Jigsaw 2018 (Kaggle "Toxic Comment Classification Challenge") split sizes as (rows, toxic rows):
+# train.csv, and the rows of test_labels.csv that were scored (label != -1).
+JIGSAW_TRAIN_SPLIT = (159_571, 15_294)
+JIGSAW_TEST_SPLIT = (63_978, 6_090)
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
@@ -66,6 +71,49 @@ def _obfuscated_side_by_side(
         print(f"{kind:14s} {ours[kind]['caught']:7.1%} {peer_flagged:7.1%}")
 
 
+def _expected_overlap(sample_y: np.ndarray, pool_y: np.ndarray, split: tuple[int, int]) -> float:
+    """Rows of the sample expected among the pool's rows if the sample lay wholly inside `split`.
+
+    Per class: a sample row is in the pool with probability (pool rows of its class) / (split rows of its class).
+    """
+    rows, toxic = split
+    positives, negatives = int(sample_y.sum()), int(len(sample_y) - sample_y.sum())
+    return positives * int(pool_y.sum()) / toxic + negatives * int(len(pool_y) - pool_y.sum()) / (
+        rows - toxic
+    )
+
+
+def _wikipedia_sample_provenance(data_dir: Path) -> None:
+    """Where the Wikipedia toxicity test sample's comments come from: Jigsaw 2018's train split or its test split.
+
+    alt-profanity-check was trained on the Jigsaw 2018 train split (its README names the Kaggle challenge), so on
+    comments from that split its score is measured on its own training data.
+    """
+    wiki = datasets.read_wiki_nonfuzzed(data_dir)
+    train_texts: list[str] = []
+    train_y: list[int] = []
+    for labelled in (datasets.read_jigsaw(data_dir), datasets.read_jaythibs(data_dir)):
+        train_texts.extend(labelled.texts)
+        train_y.extend(int(row[0]) for row in labelled.labels)
+    test = datasets.read_jigsaw_test(data_dir)
+
+    def keys(texts: Sequence[str]) -> set[str]:
+        return {overlap_key(normalise(t).text) for t in texts} - {""}
+
+    wiki_keys = [overlap_key(normalise(t).text) for t in wiki.texts]
+    train_keys, test_keys = keys(train_texts), keys(test.texts)
+    in_train = sum(k in train_keys for k in wiki_keys)
+    in_test = sum(k in test_keys for k in wiki_keys)
+    expect_train = _expected_overlap(wiki.y, np.asarray(train_y), JIGSAW_TRAIN_SPLIT)
+    expect_test = _expected_overlap(wiki.y, test.y, JIGSAW_TEST_SPLIT)
+    print(
+        f"wikipedia toxicity sample ({len(wiki.texts)} rows): {in_train} are among the {len(train_keys)} Jigsaw 2018 "
+        f"train-split comments in the data sets ({expect_train:.0f} expected if the sample lies wholly in that split); "
+        f"{in_test} are in the Jigsaw 2018 test-split file ({expect_test:.0f} expected if it lies wholly there). "
+        "The peer was trained on the Jigsaw 2018 train split."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the side-by-side table and the cost ratio; never asserts (goals are reported, not enforced)."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -104,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{ours_auc or float('nan'):7.4f} {peer_auc or float('nan'):7.4f} {diff:+7.4f}  {note}"
         )
     print(f"ours beats the peer on {wins} of {comparable} comparable eval-only sets")
+    _wikipedia_sample_provenance(args.data)
     _obfuscated_side_by_side(scorer, args.data, predict_prob)
 
     texts = timing_texts[: args.timing_comments]

@@ -524,7 +524,8 @@ def render_readme(card: dict[str, Any]) -> str:
         "```",
         "",
         f"Training is seeded (seed {card['model']['seed']}) and took {card['training']['seconds']} s on 2 cores "
-        f"for {card['training']['rows']} rows; the sha256 of every input file is in the card.",
+        f"for {card['training']['rows']} rows; the sha256 of every input file is in the card. Eval-overlap guard: "
+        f"{card['training']['eval_overlap_guard']}.",
         "",
         "## Training data",
         "",

@@ -30,6 +30,7 @@ from service.ml.features import (
     MASKABLE_MIN_TOXIC_SHARE,
     WORD_NGRAMS,
     WORD_TOKEN_PATTERN,
+    FeatureSpace,
     Unmasker,
     fit_feature_space,
     identity_columns,
@@ -158,6 +159,17 @@ class TrainingData:
     sets: list[datasets.LabelledSet]
     dropped_eval_overlap: dict[str, int]
 
+    def subset(self, keep: np.ndarray) -> TrainingData:
+        """The rows where `keep` is true (sources and their indices unchanged)."""
+        return TrainingData(
+            canonical=[t for t, k in zip(self.canonical, keep, strict=True) if k],
+            labels=self.labels[keep],
+            weights=self.weights[keep],
+            source=self.source[keep],
+            sets=self.sets,
+            dropped_eval_overlap=self.dropped_eval_overlap,
+        )
+
 
 def _canonical(texts: Sequence[str], desc: str) -> list[str]:
     """Normalise texts with a progress bar."""
@@ -269,7 +281,7 @@ class NBScaling:
         return scale.astype(np.float32)
 
 
-def _fit_scaled(
+def fit_scaled(
     x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, c: float, seed: int, nb: NBScaling | None
 ) -> tuple[np.ndarray, float]:
     """Fit one head and return (coefficients over the unscaled columns, intercept)."""
@@ -294,7 +306,7 @@ def _fit_fold(
     nb: NBScaling | None,
 ) -> np.ndarray:
     """Decision scores on one held-out fold (the NB scale is measured on the fold's training rows only)."""
-    coef, intercept = _fit_scaled(x[train], y[train], w[train], c, seed, nb)
+    coef, intercept = fit_scaled(x[train], y[train], w[train], c, seed, nb)
     return np.asarray(x[test] @ coef) + intercept
 
 
@@ -403,7 +415,7 @@ def fit_head(
     v = deployment_weights(y, w, prevalence)
     reject = precision_threshold(y, calibrated, v, REJECT_PRECISION)
     review = review_threshold(y, calibrated, v, reject)
-    coef, intercept = _fit_scaled(x, y, w, best_c, config.seed, nb)
+    coef, intercept = fit_scaled(x, y, w, best_c, config.seed, nb)
     per_source = {}
     for index in np.unique(source):
         rows = source == index
@@ -466,6 +478,36 @@ def head_source_multipliers(data: TrainingData, config: TrainConfig, category: s
     return np.asarray([chosen.get(labelled.name, 1.0) for labelled in data.sets], dtype=np.float64)
 
 
+def fit_training_features(data: TrainingData, config: TrainConfig) -> tuple[FeatureSpace, sp.csr_matrix]:
+    """The shared vectorisation (with its masked-word reader) fitted on every training row, and their features."""
+    unmask = Unmasker(maskable_words(data.canonical, data.labels[:, CATEGORIES.index("toxicity")].tolist()))
+    return fit_feature_space(
+        data.canonical,
+        config.word_budget,
+        config.char_budget,
+        config.min_df,
+        hash_bits=config.hash_bits,
+        unmask=unmask,
+    )
+
+
+def head_rows(
+    data: TrainingData, config: TrainConfig, category: str, damped: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, NBScaling | None]:
+    """What one head is fitted on: its rows (labelled, weight > 0), their labels and weights, and its scaling."""
+    column = CATEGORIES.index(category)
+    rows = np.flatnonzero(data.labels[:, column] != datasets.MISSING)
+    w = data.weights[rows] * head_source_multipliers(data, config, category)[data.source[rows]]
+    rows, w = rows[w > 0], w[w > 0]  # a source weighted 0 leaves the head
+    y = data.labels[rows, column].astype(np.int64)
+    nb = None
+    if category in config.nb_heads:
+        nb = NBScaling(config.nb_power, damped, config.identity_damping)
+    elif category in config.damped_heads:  # power 0: every scale is 1 but the damped columns'
+        nb = NBScaling(0.0, damped, config.identity_damping)
+    return rows, y, w, nb
+
+
 def _source_entries(data: TrainingData, data_dir: Path, licenses: dict[str, str]) -> list[dict[str, Any]]:
     """Card entries: every training source with license, row count and file sha256."""
     entries = []
@@ -519,29 +561,13 @@ def train(
         raise FileNotFoundError(f"no data sets at {data_dir} (pass --data DIR)")
     data = load_training_data(data_dir, config)
     print(f"{len(data.canonical)} training rows from {len(data.sets)} sources", file=sys.stderr)
-    unmask = Unmasker(maskable_words(data.canonical, data.labels[:, CATEGORIES.index("toxicity")].tolist()))
-    space, x = fit_feature_space(
-        data.canonical,
-        config.word_budget,
-        config.char_budget,
-        config.min_df,
-        hash_bits=config.hash_bits,
-        unmask=unmask,
-    )
+    space, x = fit_training_features(data, config)
     print(f"features: {space.word.width} word + {space.char.width} char columns", file=sys.stderr)
     damped = identity_columns(space, data.canonical, IDENTITY_TERMS)
     text_groups = np.unique(np.asarray(data.canonical, dtype=object), return_inverse=True)[1].ravel()
     heads = {}
-    for column, category in enumerate(tqdm(CATEGORIES, desc="heads")):
-        rows = np.flatnonzero(data.labels[:, column] != datasets.MISSING)
-        w = data.weights[rows] * head_source_multipliers(data, config, category)[data.source[rows]]
-        rows, w = rows[w > 0], w[w > 0]  # a source weighted 0 leaves the head
-        y = data.labels[rows, column].astype(np.int64)
-        nb = None
-        if category in config.nb_heads:
-            nb = NBScaling(config.nb_power, damped, config.identity_damping)
-        elif category in config.damped_heads:  # power 0: every scale is 1 but the damped columns'
-            nb = NBScaling(0.0, damped, config.identity_damping)
+    for category in tqdm(CATEGORIES, desc="heads"):
+        rows, y, w, nb = head_rows(data, config, category, damped)
         heads[category] = fit_head(x[rows], y, w, data.source[rows], config, category, nb, text_groups[rows])
     payload = {
         "format": ARTIFACT_FORMAT,
@@ -619,7 +645,8 @@ def train(
         "training": {
             "rows": len(data.canonical),
             "seconds": round(time.monotonic() - started, 1),
-            "eval_overlap_guard": "training rows whose canonical text equals an eval-only text are dropped",
+            "eval_overlap_guard": "training rows whose words (letters and digits of the canonical text, "
+            "lower-cased) equal those of an eval-only text are dropped",
             "hand_written_seeds": "seeds/labelled/*.jsonl are HAND-WRITTEN by this project (not real comments)",
         },
         "training_sources": _source_entries(data, data_dir, datasets.licenses(data_dir)),

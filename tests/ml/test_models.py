@@ -17,7 +17,7 @@ from service.ml.scorer import ARTIFACT_NAME, CARD_NAME, ModelUnavailable, load_s
 from service.ml.train import (
     NBScaling,
     TrainConfig,
-    _fit_scaled,
+    fit_scaled,
     load_training_data,
     logistic,
     overlap_key,
@@ -276,7 +276,7 @@ def test_nb_scaling_folds_into_the_coefficients() -> None:
     y = (np.asarray(x[:, :5].sum(axis=1)).ravel() > 0.4).astype(np.int64)
     w = rng.uniform(0.5, 2.0, size=300)
     nb = NBScaling(power=0.5, damped=np.array([0, 1]), damping=0.1)
-    coef, intercept = _fit_scaled(x, y, w, c=1.0, seed=0, nb=nb)
+    coef, intercept = fit_scaled(x, y, w, c=1.0, seed=0, nb=nb)
     # Scoring uses the raw columns: folded coefficients must give what the scaled model gives.
     scale = nb.scale(x, y, w)
     model = logistic(1.0, 0).fit(x @ sp.diags(scale), y, sample_weight=w)
