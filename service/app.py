@@ -20,6 +20,7 @@ from service.metrics import REQUESTS
 from service.ml.scorer import ModelUnavailable, Scorer, load_scorer
 from service.moderation.service import ModerationService
 from service.store.db import Database
+from service.text.lexicon import word_ranks
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         else (load_models(app) if app.config["LOAD_MODELS"] else None)
     )
     app.extensions["moderation"] = ModerationService(db, scorer, float(app.config["CACHE_SECONDS"]))
+    word_ranks()  # the normaliser's lexicon, read before gunicorn forks so that workers share it
 
     Limiter(
         key_func=rate_limit_key,

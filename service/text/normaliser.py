@@ -1,6 +1,6 @@
 """Map submitted text to a canonical form while keeping an exact offset map back to the original.
 
-What the canonical form does (NORMALISER_VERSION 2), in this order:
+What the canonical form does (NORMALISER_VERSION 3), in this order:
 
 1. Per character: NFKC then casefold (full-width, mathematical alphabets, circled and superscript letters
    become plain letters), plus a small table for look-alikes NFKC leaves alone (small capitals, negative
@@ -16,7 +16,9 @@ What the canonical form does (NORMALISER_VERSION 2), in this order:
 5. Cyrillic/Greek look-alikes become Latin inside words that mix scripts, or in all-look-alike words of a
    mostly Latin comment (so a Russian or Greek comment is left alone).
 6. Letters split by a consistent separator ("f u c k", "f.u.c.k", "i-d-i-o-t") are joined, only for runs of
-   at least three single letters.
+   at least three single letters. A joined run that is not a word but splits into words of the lexicon
+   (`service/text/lexicon.py`) is split: "Y O U A R E" -> "you are", "a n i d i o t" -> "an idiot" (an
+   article spaced like the word after it). Version 2 kept these as one word ("youare", "anidiot").
 7. Leetspeak inside words ("1d10t", "sh!t", "@ss", "$tupid") becomes letters; tokens without letters
    ("$95", "2026", "10:30") and number-with-unit tokens ("3rd", "10am", "mp3") are left alone.
 8. Masked words keep `*` as a one-letter wildcard ("f***", "c*nt"); "#" and "%" inside a word become `*`.
@@ -30,7 +32,7 @@ What the canonical form does (NORMALISER_VERSION 2), in this order:
 
 Known limits, to fix in a later version (a new version means retraining the models):
 a currency written with letters before the sign is read as leet ("US$95" -> "uss9s"); "9" is not read as
-"g"; a spaced-out sentence joins into one word ("Y O U A R E" -> "youare"); single capital letters in a
+"g"; a spaced-out run whose words are not all in the lexicon stays one word; single capital letters in a
 row join ("grades A B C D" -> "abcd"); a leading digit before letters is leet ("4ever" -> "aever").
 """
 
@@ -42,9 +44,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from service.moderation.types import Span
+from service.text.lexicon import split_joined
 
 # Bump on any change of behaviour: the shipped models were trained on this exact canonical form.
-NORMALISER_VERSION = 2
+NORMALISER_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -404,7 +407,24 @@ def _join_spaced(s: str, starts: list[int], ends: list[int]) -> tuple[str, list[
         joined = "".join(s[i] for i in idx)
         if sum(c.isalpha() for c in joined) < 2 or joined in _SPACED_KEEP:
             continue
-        edits.append((a, b, joined, [starts[i] for i in idx], [ends[i] for i in idx]))
+        words = split_joined(joined)
+        if words is None:
+            edits.append((a, b, joined, [starts[i] for i in idx], [ends[i] for i in idx]))
+            continue
+        # Several words: a space between them, mapped to the separator it stands for.
+        text, new_starts, new_ends = [], [], []
+        letter = 0
+        for number, word in enumerate(words):
+            if number:
+                gap = idx[letter - 1] + 1
+                text.append(" ")
+                new_starts.append(starts[gap])
+                new_ends.append(ends[gap + sep_len - 1])
+            text.append(word)
+            new_starts.extend(starts[i] for i in idx[letter : letter + len(word)])
+            new_ends.extend(ends[i] for i in idx[letter : letter + len(word)])
+            letter += len(word)
+        edits.append((a, b, "".join(text), new_starts, new_ends))
     return _splice(s, starts, ends, edits)
 
 

@@ -55,6 +55,15 @@ def canon(text: str) -> str:
         ("s_h_i_t", "shit"),
         ("k y s", "kys"),
         ("$ h 1 t", "shit"),
+        # a joined run that is no word but splits into lexicon words is split
+        ("you are a i d i o t", "you are a idiot"),
+        ("what a c h i l d i s h b u f f o o n", "what a childish buffoon"),
+        ("Y O U A R E", "you are"),
+        ("f.u.c.k.y.o.u", "fuck you"),
+        # ... and a run that is a word, or splits into nothing, stays whole
+        ("a b n o r m a l", "abnormal"),
+        ("you a s s", "you ass"),
+        ("grades A B C D", "grades abcd"),
         # stretched vowels collapse to one, stretched consonants to two
         ("stuuuupid", "stupid"),
         ("fuuuuuck", "fuck"),
@@ -152,6 +161,8 @@ def _span_text(norm: NormalisedText, word: str) -> str:
         ("what  a   f u c k   up", "fuck", "f u c k"),
         ("the Straße here", "strasse", "Straße"),
         ("call him a $tupid @ss", "ass", "@ss"),
+        ("you are a i d i o t", "idiot", "i d i o t"),
+        ("you are a.i.d.i.o.t", "a idiot", "a.i.d.i.o.t"),
     ],
 )
 def test_spans_map_back_to_the_obfuscated_word(raw: str, word: str, original: str) -> None:
