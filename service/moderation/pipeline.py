@@ -9,20 +9,12 @@ from typing import cast
 from service.ml.scorer import ModelUnavailable, Scorer
 from service.moderation.policy import Policy, model_reason, strictest
 from service.moderation.types import CATEGORIES, Comment, CommentHistory, Decision, Reason, Verdict
-from service.rules import check_rules
+from service.rules import RULES, check_rules
 from service.text import NormalisedText, normalise
 
 log = logging.getLogger(__name__)
 
 UNAVAILABLE_VERSION = "unavailable"
-# A rule note under which a model's reject becomes a hold: the text condemns or reports what it quotes,
-# which a bag-of-words model cannot tell from saying it.
-COUNTER_SPEECH = "civility.counter_speech"
-# A rule note under which a weak toxicity score does not hold: a violent verb about a thing ("stop killing the
-# economy"), which a bag-of-words model reads as violence. Only below this calibrated score: a stronger one
-# rests on more than the verb.
-FIGURE_OF_SPEECH = "civility.figure_of_speech"
-FIGURE_OF_SPEECH_CEILING = 0.5
 
 
 def moderate(
@@ -81,8 +73,16 @@ def _decide(
         taken = cast(Decision, rule_action)
         decisions.append(taken)
         reasons.append(Reason(hit.source, hit.code, hit.category, hit.message, hit.spans, taken))
-    counter_speech = any(reason.code == COUNTER_SPEECH for reason in reasons)
-    figure_of_speech = any(reason.code == FIGURE_OF_SPEECH for reason in reasons)
+    # Notes that temper the models (catalogue `tempers`): only those the site's policy left on are here.
+    tempering = [
+        info.tempers for info in (RULES.get(reason.code) for reason in reasons) if info and info.tempers
+    ]
+    no_model_reject = any(t.no_model_reject for t in tempering)
+    weak_passes: dict[str, float] = {}
+    for t in tempering:
+        if t.weak_score_passes:
+            category, ceiling = t.weak_score_passes
+            weak_passes[category] = max(weak_passes.get(category, 0.0), ceiling)
     model_scored = scores is not None
     if scores is None:
         decisions.append("review")
@@ -101,10 +101,10 @@ def _decide(
             score = scores[category]
             bars = policy.threshold(category, defaults)
             action: Decision
-            if score >= bars.reject and not counter_speech:
+            if score >= bars.reject and not no_model_reject:
                 action, bar = "reject", bars.reject
             elif score >= bars.review:
-                if figure_of_speech and category == "toxicity" and score < FIGURE_OF_SPEECH_CEILING:
+                if score < weak_passes.get(category, 0.0):
                     continue
                 action, bar = "review", bars.review
             else:

@@ -9,12 +9,27 @@ from service.moderation.types import Decision, Reason, Span
 
 
 @dataclass(frozen=True)
+class ModelTempering:
+    """How a note changes what the models' scores may do to the comment it is on.
+
+    Why: some things a bag-of-words model cannot tell apart (quoting an insult to condemn it; a violent verb
+    about a thing), and a rule can. The note then tempers the scores instead of overruling them.
+    """
+
+    # A score at a category's reject bar only holds the comment (a person decides).
+    no_model_reject: bool = False
+    # (category, ceiling): a score of that category below the ceiling does not hold the comment.
+    weak_score_passes: tuple[str, float] | None = None
+
+
+@dataclass(frozen=True)
 class RuleInfo:
-    """What a rule code means: its category, default action and message."""
+    """What a rule code means: its category, default action and message, and how it tempers the models."""
 
     category: str
     action: Decision
     message: str
+    tempers: ModelTempering | None = None
 
 
 # approve = "note only": the hit is reported but does not hold the comment by itself.
@@ -40,12 +55,15 @@ RULES: dict[str, RuleInfo] = {
         "toxicity",
         "approve",
         "reports or condemns what it quotes, so the models' rejects are held for a person instead",
+        ModelTempering(no_model_reject=True),
     ),
     "civility.figure_of_speech": RuleInfo(
         "toxicity",
         "approve",
         'uses a violent verb about a thing, not a person ("killing the economy"), so a weak toxicity score '
         "alone does not hold it",
+        # Only below this calibrated score: a stronger one rests on more than the verb.
+        ModelTempering(weak_score_passes=("toxicity", 0.5)),
     ),
     "civility.flooding": RuleInfo("spam", "review", "repeats a character or a word many times"),
     # spam: links

@@ -18,3 +18,10 @@ def test_every_rule_code_is_documented_as_the_catalogue_has_it() -> None:
         )
     }
     assert rows == {code: (info.category, info.action, info.message) for code, info in RULES.items()}
+
+
+def test_the_notes_that_temper_the_models_are_the_ones_the_doc_names() -> None:
+    text = DOC.read_text()
+    section = text[text.index("change how the models' scores act") : text.index("| code |")]
+    named = set(re.findall(r"^- `([a-z_.]+)`", section, re.MULTILINE))
+    assert named == {code for code, info in RULES.items() if info.tempers is not None}
