@@ -2,8 +2,8 @@
 
 Every word (letters only, two or more) that appears in at least MIN_ROWS rows of the training sets, ordered
 by the number of rows it appears in (ties alphabetically). Only the texts are read, never a label, and never
-an eval-only file. Rebuilding changes the canonical form of spaced-out text, so bump NORMALISER_VERSION and
-retrain when the file changes.
+an eval-only file. Rebuilding changes the canonical form of spaced-out text, so retrain when the file changes:
+the model card records the file's sha256 and the loader refuses a model fitted with another lexicon.
 """
 
 from __future__ import annotations

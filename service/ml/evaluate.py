@@ -513,7 +513,7 @@ def render_readme(card: dict[str, Any]) -> str:
         f"({', '.join(card['categories'])}), Platt-calibrated on out-of-fold scores. {_head_notes(card)}Fitted with Python "
         f"{libs['python']}, scikit-learn {libs['scikit_learn']}, joblib {libs['joblib']}, numpy {libs['numpy']}. "
         "The loader (`service.ml.scorer.load_scorer`) refuses the artifact if its sha256 differs from the card, "
-        "if scikit-learn or joblib differ, if numpy's major version differs, or if the normaliser version differs.",
+        "if scikit-learn or joblib differ, if numpy's major version differs, or if the normaliser version or its lexicon (`service/text/lexicon.txt`, by sha256) differs.",
         "",
         "## Retrain and evaluate",
         "",

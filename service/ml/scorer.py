@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from service.moderation.types import Span
+from service.text.lexicon import lexicon_sha256
 from service.text.normaliser import NORMALISER_VERSION, NormalisedText
 
 ARTIFACT_NAME = "moderation-classifier.joblib"
@@ -87,6 +88,13 @@ def check_environment(card: dict[str, Any]) -> None:
         raise ModelUnavailable(
             f"model was fitted on normaliser version {card.get('normaliser_version')}, "
             f"running version {NORMALISER_VERSION}; retrain with `moderation train`"
+        )
+    # The lexicon is part of the normaliser: another word list splits spaced-out text differently.
+    if card.get("normaliser_lexicon_sha256") != lexicon_sha256():
+        raise ModelUnavailable(
+            "model was fitted with another normaliser lexicon (service/text/lexicon.txt, sha256 "
+            f"{card.get('normaliser_lexicon_sha256')}, running {lexicon_sha256() or 'no lexicon'}); "
+            "restore the file or retrain with `moderation train`"
         )
 
 

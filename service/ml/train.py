@@ -39,6 +39,7 @@ from service.ml.features import (
 from service.ml.runtime import ARTIFACT_FORMAT
 from service.ml.scorer import ARTIFACT_NAME, CARD_NAME, library_versions, sha256_file
 from service.moderation.types import CATEGORIES
+from service.text.lexicon import lexicon_sha256
 from service.text.normaliser import NORMALISER_VERSION, normalise
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -595,6 +596,7 @@ def train(
         "artifact": {"file": ARTIFACT_NAME, "sha256": digest, "bytes": artifact.stat().st_size},
         "libraries": library_versions(),
         "normaliser_version": NORMALISER_VERSION,
+        "normaliser_lexicon_sha256": lexicon_sha256(),
         "categories": list(CATEGORIES),
         "model": {
             "features": {

@@ -8,6 +8,7 @@ sets' text (labels unused): every word in at least a few rows, the most widespre
 
 from __future__ import annotations
 
+import hashlib
 import math
 from functools import lru_cache
 from pathlib import Path
@@ -61,6 +62,15 @@ def word_ranks() -> dict[str, int]:
         return {}
     words = [line for line in lines if line and not line.startswith("#")]
     return {word: rank for rank, word in enumerate(words)}
+
+
+@lru_cache(maxsize=1)
+def lexicon_sha256() -> str:
+    """sha256 of the lexicon file ("" when missing): a model card records it, as it records the version."""
+    try:
+        return hashlib.sha256(LEXICON_PATH.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return ""
 
 
 def _cost(part: str, ranks: dict[str, int]) -> float | None:

@@ -121,6 +121,14 @@ def test_normaliser_version_mismatch_is_refused(model_copy: Path) -> None:
         load_scorer(model_copy)
 
 
+def test_another_normaliser_lexicon_is_refused(model_copy: Path) -> None:
+    card = json.loads((model_copy / CARD_NAME).read_text())
+    card["normaliser_lexicon_sha256"] = "0" * 64
+    (model_copy / CARD_NAME).write_text(json.dumps(card))
+    with pytest.raises(ModelUnavailable, match="lexicon"):
+        load_scorer(model_copy)
+
+
 @pytest.mark.parametrize("missing", [ARTIFACT_NAME, CARD_NAME])
 def test_missing_file_is_refused(model_copy: Path, missing: str) -> None:
     (model_copy / missing).unlink()

@@ -22,6 +22,7 @@ from service.app import create_app
 from service.ml.scorer import ARTIFACT_NAME, CARD_NAME, library_versions
 from service.store.db import Database
 from service.store.tables import CommentRow, OutboxEvent
+from service.text.lexicon import lexicon_sha256
 from service.text.normaliser import NORMALISER_VERSION
 from tests.conftest import KeywordScorer, _truncate, bearer
 from tests.robustness.proxy import FlakyProxy
@@ -215,6 +216,7 @@ def _card(artifact_bytes: bytes, **overrides: Any) -> dict[str, Any]:
         "artifact": {"file": ARTIFACT_NAME, "sha256": hashlib.sha256(artifact_bytes).hexdigest()},
         "libraries": library_versions(),
         "normaliser_version": NORMALISER_VERSION,
+        "normaliser_lexicon_sha256": lexicon_sha256(),
     }
     card.update(overrides)
     return card
